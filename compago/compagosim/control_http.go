@@ -1,0 +1,203 @@
+package compagosim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+func (s *Server) controlRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /sim/payment-intents/{id}/approve", func(w http.ResponseWriter, r *http.Request) {
+		s.answerIntent(w)(s.Approve(r.PathValue("id")))
+	})
+	mux.HandleFunc("POST /sim/payment-intents/{id}/decline", func(w http.ResponseWriter, r *http.Request) {
+		s.answerIntent(w)(s.Decline(r.PathValue("id")))
+	})
+	mux.HandleFunc("POST /sim/terminals/{code}/approve", func(w http.ResponseWriter, r *http.Request) {
+		s.answerIntent(w)(s.ApproveTerminal(r.PathValue("code")))
+	})
+	mux.HandleFunc("GET /sim/payment-intents", func(w http.ResponseWriter, r *http.Request) {
+		list := s.Intents()
+		out := make([]simIntent, 0, len(list))
+		for _, in := range list {
+			out = append(out, simView(in))
+		}
+		writeJSON(w, http.StatusOK, out)
+	})
+	mux.HandleFunc("GET /sim/terminals", s.handleTerminals)
+	mux.HandleFunc("GET /sim/clock", s.handleClock)
+	mux.HandleFunc("POST /sim/clock", s.handleClock)
+	mux.HandleFunc("GET /sim/faults", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, faultsView(s.currentFaults()))
+	})
+	mux.HandleFunc("POST /sim/faults", s.handleSetFaults)
+	mux.HandleFunc("DELETE /sim/faults", func(w http.ResponseWriter, r *http.Request) {
+		s.ClearFaults()
+		writeJSON(w, http.StatusOK, faultsView(Faults{}))
+	})
+	mux.HandleFunc("GET /sim/stats", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"requests": s.Requests()})
+	})
+}
+
+// answerIntent writes the result of a control action: the intent, or 404
+// for an unknown intent or terminal, or 409 for one that cannot be charged.
+func (s *Server) answerIntent(w http.ResponseWriter) func(Intent, error) {
+	return func(in Intent, err error) {
+		switch {
+		case err == nil:
+			writeJSON(w, http.StatusOK, simView(in))
+		case errors.Is(err, ErrIntentNotFound), errors.Is(err, ErrTerminalNotFound):
+			writeError(w, http.StatusNotFound, err.Error())
+		default:
+			writeError(w, http.StatusConflict, err.Error())
+		}
+	}
+}
+
+// simIntent is an intent as the control API shows it: every field.
+type simIntent struct {
+	ID             string      `json:"id"`
+	Status         string      `json:"status"`
+	Expired        bool        `json:"expired"`
+	Amount         json.Number `json:"amount"`
+	AmountCentavos int64       `json:"amountCentavos"`
+	Currency       string      `json:"currency"`
+	ExternalID     string      `json:"externalId"`
+	OrganizationID string      `json:"organizationId"`
+	TerminalID     string      `json:"terminalId"`
+	TerminalCode   string      `json:"terminalCode"`
+	PaymentStatus  string      `json:"paymentStatus"`
+	CancelReason   string      `json:"cancelReason"`
+	CreatedAt      string      `json:"createdAt"`
+	UpdatedAt      string      `json:"updatedAt"`
+	ExpiresAt      string      `json:"expiresAt"`
+}
+
+func simView(in Intent) simIntent {
+	return simIntent{
+		ID: in.ID, Status: in.Status, Expired: in.Expired,
+		Amount: formatAmount(in.Amount), AmountCentavos: in.Amount, Currency: in.Currency,
+		ExternalID: in.ExternalID, OrganizationID: in.OrganizationID,
+		TerminalID: in.TerminalID, TerminalCode: in.TerminalCode,
+		PaymentStatus: in.PaymentStatus, CancelReason: in.CancelReason,
+		CreatedAt: formatTime(in.CreatedAt), UpdatedAt: formatTime(in.UpdatedAt),
+		ExpiresAt: formatTime(expiresAt(in)),
+	}
+}
+
+func (s *Server) handleTerminals(w http.ResponseWriter, r *http.Request) {
+	type simTerminal struct {
+		Code           string     `json:"code"`
+		ID             string     `json:"id"`
+		OrganizationID string     `json:"organizationId"`
+		Pending        *simIntent `json:"pending"`
+	}
+	var out []simTerminal
+	for _, t := range s.Terminals() {
+		st := simTerminal{Code: t.Code, ID: t.ID, OrganizationID: t.OrganizationID}
+		if t.Pending != nil {
+			v := simView(*t.Pending)
+			st.Pending = &v
+		}
+		out = append(out, st)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// handleClock answers the time; with {"advance":"10m"} it moves it first.
+func (s *Server) handleClock(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost {
+		var req struct {
+			Advance string `json:"advance"`
+		}
+		if err := decodeControl(r, &req); err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		d, err := time.ParseDuration(req.Advance)
+		if err != nil || d < 0 {
+			writeError(w, http.StatusBadRequest, `advance must be a positive duration such as "10m"`)
+			return
+		}
+		s.Advance(d)
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"now": formatTime(s.Now())})
+}
+
+// faultsJSON is Faults on the wire, durations as Go duration strings.
+type faultsJSON struct {
+	ErrorRate  float64 `json:"error_rate"`
+	Status     int     `json:"status"`
+	Latency    string  `json:"latency"`
+	When       string  `json:"when"`
+	RetryAfter string  `json:"retry_after"`
+	Body       string  `json:"body,omitempty"`
+}
+
+func faultsView(f Faults) faultsJSON {
+	return faultsJSON{ErrorRate: f.ErrorRate, Status: f.Status, Latency: f.Latency.String(),
+		When: f.When, RetryAfter: f.RetryAfter.String(), Body: f.Body}
+}
+
+func (s *Server) handleSetFaults(w http.ResponseWriter, r *http.Request) {
+	var req faultsJSON
+	if err := decodeControl(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	f, err := req.faults()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	s.SetFaults(f)
+	writeJSON(w, http.StatusOK, faultsView(s.currentFaults()))
+}
+
+func (j faultsJSON) faults() (Faults, error) {
+	f := Faults{ErrorRate: j.ErrorRate, Status: j.Status, When: j.When, Body: j.Body}
+	if f.ErrorRate < 0 || f.ErrorRate > 1 {
+		return Faults{}, errors.New("error_rate must be between 0 and 1")
+	}
+	if f.Status != 0 && (f.Status < 100 || f.Status > 599) {
+		return Faults{}, errors.New("status must be an HTTP status code")
+	}
+	if f.When != "" && f.When != FaultBefore && f.When != FaultAfter {
+		return Faults{}, errors.New(`when must be "before" or "after"`)
+	}
+	var err error
+	if f.Latency, err = optionalDuration("latency", j.Latency); err != nil {
+		return Faults{}, err
+	}
+	if f.RetryAfter, err = optionalDuration("retry_after", j.RetryAfter); err != nil {
+		return Faults{}, err
+	}
+	return f, nil
+}
+
+func optionalDuration(name, v string) (time.Duration, error) {
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%s must be a duration such as \"300ms\"", name)
+	}
+	return d, nil
+}
+
+// decodeControl reads a small JSON body of the control API.
+func decodeControl(r *http.Request, v any) error {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return errors.New("cannot read the request body")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return errors.New("the request body must be a JSON object")
+	}
+	return nil
+}

@@ -1,0 +1,108 @@
+// Package compagosim is an in-memory Compago payment-intent API with virtual
+// terminals, faithful to the Compago document (compago-payment-intents.txt).
+// A Server is an http.Handler: tests serve it with net/http/httptest, the
+// sandbox with http.Server, so tests and demo run the very same code.
+//
+// # Public API
+//
+//	POST /api/payment-intent              create
+//	GET  /api/payment-intent/{id}         poll
+//	POST /api/payment-intent/{id}/cancel  cancel
+//
+// Rules of the document, all enforced: an x-api-key per organization (401
+// {"message":"Unauthorized"} otherwise); MXN only; externalId unique per
+// organization, atomically under concurrent creates; a terminalCode (serial)
+// routes the intent to that terminal and cancels the terminal's other
+// PENDING intents; without one the intent is unrouted and any terminal of
+// the organization can take it; intents expire 10 minutes after creation;
+// only a pending intent can be cancelled; errors are {"message": ...} with
+// the document's codes and texts; another organization's intent is 404,
+// exactly like a missing one.
+//
+// Requests are checked in a fixed order: injected faults, the API key, the
+// body (JSON object, amount, currency, externalId, terminalCode), the
+// terminal, externalId uniqueness.
+//
+// # Decisions where the document is silent
+//
+//   - Create answers 201 with the document's full object (id, status,
+//     amount, currency, externalId, organizationId, terminalId, createdAt,
+//     updatedAt). terminalId is null for an unrouted intent: the document
+//     shows one only for a routed intent. Amounts are written with two
+//     decimals (350.50), timestamps in UTC with milliseconds.
+//   - GET answers the document's short shape {id, status, expired} plus
+//     paymentSummary {status} once the terminal has tried a card. The
+//     document shows no other field, and a client must live with that.
+//   - Cancel answers 200 with the full object, status CANCELLED.
+//   - A duplicate externalId answers 409 {"message":"Payment intent with
+//     this externalId already exists"}: the document says only "an error";
+//     409 Conflict is the usual code and cannot be confused with the 400s of
+//     the table.
+//   - expired is true only while the status is PENDING and 10 minutes have
+//     passed (the status stays PENDING, as the document's polling rules
+//     imply by testing expired apart from status). A confirmed intent never
+//     shows expired, so a poller that tests expired before paymentSummary
+//     cannot miss a payment.
+//   - Creating an intent for a terminal cancels its other PENDING intents
+//     that have not expired; expired ones are over and stay as they are.
+//   - Cancel of an expired intent succeeds and makes it CANCELLED (expired
+//     false): nothing can be charged on it any more, it is what a clean-up
+//     wants, and the document lists no error for it. Cancel of a cancelled
+//     intent answers 200 with it again, unchanged, so a cancel retried after
+//     a lost answer gets the same answer. Cancel of a confirmed intent is the
+//     document's 400 "Payment intent already confirmed".
+//   - Amount: a JSON number (a string is 400), greater than 0, at most two
+//     decimal places (trailing zeros do not count: 350.500 is 350.50),
+//     at most MaxAmount (1,000,000.00 MXN: a card-present charge beyond that
+//     is a units mistake). Parsing is exact decimal arithmetic, no floats.
+//   - externalId: a non-blank string of at most MaxExternalIDLength (255)
+//     characters. terminalCode: a string; absent, null or "" is unrouted.
+//     currency must be exactly "MXN" (missing or "mxn" is the document's
+//     400 "Only MXN currency is supported."). Unknown fields are ignored.
+//     Validation errors are 400 with one sentence, e.g. "amount must have at
+//     most 2 decimal places"; a body that is not a JSON object is 400
+//     "Invalid JSON body"; a body over 64 KiB is 413.
+//   - A terminalCode of another organization is 404 "Terminal not found".
+//     Serials are unique across organizations (they name devices).
+//   - An intent id that is not a UUID is simply not found (404), as is an
+//     unknown route ("Cannot GET /path", the shape of the usual frameworks).
+//   - An API key in OrphanKeys is a user without an organization: 400
+//     "User does not have an organization" on every call.
+//   - Intent ids are random UUIDs (never repeated across restarts);
+//     organization and terminal ids derive from Options.Seed, so a sandbox
+//     keeps them from one run to the next.
+//
+// # Terminal actions (control API)
+//
+//   - Approve: the card is charged: CONFIRMED, paymentSummary SUCCESS. An
+//     unrouted intent approved by id is taken by its organization's first
+//     terminal; ApproveTerminal approves the intent routed to that terminal,
+//     else the organization's oldest unrouted pending one.
+//   - Decline: the card was declined on the terminal. The intent stays
+//     PENDING (the customer may try another card until it expires) and GET
+//     shows paymentSummary {"status":"DECLINED"}; a later approve succeeds.
+//   - Approving or declining an expired, cancelled or confirmed intent is
+//     refused (ErrNotPending; 409 with a message on the HTTP control API).
+//
+// # Control API (no authentication, sandbox and tests only)
+//
+//	POST   /sim/payment-intents/{id}/approve
+//	POST   /sim/payment-intents/{id}/decline
+//	POST   /sim/terminals/{code}/approve
+//	GET    /sim/payment-intents       every intent, all fields, creation order
+//	GET    /sim/terminals             terminals and their pending intent
+//	GET    /sim/clock                 {"now": ...}
+//	POST   /sim/clock                 {"advance":"10m"} answers the new time
+//	GET    /sim/faults
+//	POST   /sim/faults                {"error_rate":0.2,"status":503,"latency":"300ms","when":"before","retry_after":"2s"}
+//	DELETE /sim/faults
+//	GET    /sim/stats                 {"requests": {"GET /api/payment-intent/{id}": 3, ...}}
+//
+// The clock is Options.Start plus real elapsed time plus every advance.
+// Faults apply to the public API only. "before": a faulted request is
+// rejected with the fault's status and has no effect. "after": the request
+// takes effect and its answer is replaced by the fault's. Latency delays
+// every public request at the same point; a client that gives up during a
+// "before" delay never reaches the service. A fault may carry its own body
+// (Faults.Body) to serve malformed or oversized answers.
+package compagosim
