@@ -1,0 +1,47 @@
+// Package config is the configuration of compago-connector: one typed
+// Config, loaded with github.com/knadh/koanf/v2 from layers of increasing
+// precedence, defaults → YAML file (--config) → environment → flags that
+// were set, then validated so that a bad configuration stops the daemon at
+// start with one line per problem, each naming its key.
+//
+// The keys are those of DESIGN.md, plus compago.max_concurrent_polls,
+// connector.fields, sweep.stuck_after and the *_file keys;
+// deploy/compago-connector.example.yaml shows each with its default. The
+// package logs nothing: Load returns warnings for the caller to show.
+//
+// Decisions taken where the design is silent:
+//   - Environment: COMPAGO_CONNECTOR_<SECTION>__<KEY>, "__" separating the
+//     section from the key, the rest lowercased (…_ODOO__PASSWORD_FILE is
+//     odoo.password_file). A variable with the prefix but no "__" is not a
+//     key and is left alone; one with "__" naming no key is an error, like a
+//     typo in the file. Mappings (connector.terminals, connector.fields) are
+//     written "Shop=TERMINAL-001,Bar=TERMINAL-002" in the environment and in
+//     flags, and replace the file's mapping whole; a POS name holding "," or
+//     "=" can only be configured in the file.
+//   - A null value in the file ("timeout:" with nothing after it) leaves the
+//     default; to disable the HTTP listener write addr: "".
+//   - A secret and its *_file in the same layer are an error; across layers
+//     the higher one wins, so the environment can replace a file's
+//     password_file with a password. An empty secret counts as not set.
+//     Neither set: $CREDENTIALS_DIRECTORY/odoo-password and
+//     .../compago-api-key (systemd LoadCredential=) are read when present.
+//     Relative *_file paths are relative to the working directory.
+//   - Secrets have no flags: a command line is readable by every local user.
+//   - Values must have the type of their key: a number where a string is
+//     expected (database: 2024) is an error asking for quotes, and a
+//     duration needs its unit ("3s", not 3).
+//   - store.path defaults to $STATE_DIRECTORY/journal.db (the first
+//     directory, when systemd gives several), else
+//     /var/lib/compago-connector/journal.db. connector.external_id_prefix
+//     defaults to odoo.database lowercased with every run of other
+//     characters made one "-", at most 24 characters ("odoo" if nothing is
+//     left); a configured prefix may also hold upper case and "_".
+//   - Minimums and maximums: poll_interval 1s–1m, watch_interval 250ms–1m,
+//     timeouts from 1s, max_concurrent_polls 1–1024, retention 0 or ≥ 24h (the
+//     journal is the record of what was charged), and stuck_after longer
+//     than both timeouts, so the sweep never takes work whose call may still
+//     be in flight.
+//   - Warnings: a config file readable by every user, or by its group too
+//     when it holds a secret; a *_file readable by group or others; a
+//     compago.base_url over plain http:// to a host that is not loopback.
+package config

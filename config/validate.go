@@ -1,0 +1,197 @@
+package config
+
+import (
+	"fmt"
+	"maps"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Validate reports every problem of c at once, one *KeyError per line
+// naming the key (errors.Join), or nil. Secrets are checked for presence
+// only: their values never appear in the error.
+func (c *Config) Validate() error {
+	v := &validator{}
+	c.validateOdoo(v)
+	c.validateCompago(v)
+	c.validateConnector(v)
+	c.validateSweep(v)
+	v.nonEmpty("store.path", c.Store.Path)
+	if c.HTTP.Addr != "" {
+		if _, port, err := net.SplitHostPort(c.HTTP.Addr); err != nil || !validPort(port) {
+			v.failf("http.addr", `must be host:port like "127.0.0.1:9477" (or "" to disable), got %q`, c.HTTP.Addr)
+		}
+	}
+	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	v.oneOf("log.format", c.Log.Format, "json", "console")
+	return joinKeyErrors(v.errs)
+}
+
+func (c *Config) validateOdoo(v *validator) {
+	if v.nonEmpty("odoo.url", c.Odoo.URL) {
+		v.httpURL("odoo.url", c.Odoo.URL)
+	}
+	v.nonEmpty("odoo.database", c.Odoo.Database)
+	v.nonEmpty("odoo.username", c.Odoo.Username)
+	if c.Odoo.Password == "" {
+		v.failf("odoo.password", "required: set odoo.password or odoo.password_file, or give systemd the credential odoo-password")
+	}
+	v.oneOf("odoo.protocol", c.Odoo.Protocol, "auto", "jsonrpc", "xmlrpc", "json2")
+	v.between("odoo.timeout", c.Odoo.Timeout, time.Second, 10*time.Minute)
+}
+
+func (c *Config) validateCompago(v *validator) {
+	if v.nonEmpty("compago.base_url", c.Compago.BaseURL) {
+		v.httpURL("compago.base_url", c.Compago.BaseURL)
+	}
+	if c.Compago.APIKey == "" {
+		v.failf("compago.api_key", "required: set compago.api_key or compago.api_key_file, or give systemd the credential compago-api-key")
+	}
+	// Faster than once a second only adds load on Compago; slower than a
+	// minute leaves a cashier waiting long after the card was charged.
+	v.between("compago.poll_interval", c.Compago.PollInterval, time.Second, time.Minute)
+	v.between("compago.timeout", c.Compago.Timeout, time.Second, 5*time.Minute)
+	if c.Compago.MaxPolls < 1 || c.Compago.MaxPolls > 1024 {
+		v.failf("compago.max_concurrent_polls", "must be between 1 and 1024, got %d", c.Compago.MaxPolls)
+	}
+}
+
+// prefixPattern keeps externalIds readable and free of separators that
+// could be confused with the "-<order>-<attempt>" that follows.
+var prefixPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+
+// odooFieldName is what Odoo accepts for a manual field.
+var odooFieldName = regexp.MustCompile(`^x_[a-z0-9_]+$`)
+
+func (c *Config) validateConnector(v *validator) {
+	if strings.TrimSpace(c.Connector.PaymentMethod) == "" {
+		v.failf("connector.payment_method", "must name the pos.payment.method (its name or id)")
+	}
+	v.between("connector.watch_interval", c.Connector.WatchInterval, 250*time.Millisecond, time.Minute)
+	for _, name := range sortedKeys(c.Connector.Terminals) {
+		if strings.TrimSpace(name) == "" {
+			v.failf("connector.terminals", "a POS name is empty")
+			continue
+		}
+		if strings.TrimSpace(c.Connector.Terminals[name]) == "" {
+			v.failf("connector.terminals."+name, "terminal serial must not be empty")
+		}
+	}
+	switch p := c.Connector.ExternalIDPrefix; {
+	case p == "":
+		if c.Odoo.Database != "" { // else odoo.database is the problem to report
+			v.failf("connector.external_id_prefix", "must not be empty (Load derives it from odoo.database)")
+		}
+	case len(p) > maxPrefix || !prefixPattern.MatchString(p):
+		v.failf("connector.external_id_prefix", "must be 1 to %d letters, digits, '-' or '_', starting with a letter or digit, got %q", maxPrefix, p)
+	}
+	c.validateFields(v)
+}
+
+func (c *Config) validateFields(v *validator) {
+	used := map[string]string{} // name in Odoo -> default name
+	for _, name := range sortedKeys(c.Connector.Fields) {
+		key := "connector.fields." + name
+		if !slices.Contains(odooFields, name) {
+			v.failf(key, "unknown field: want one of %s", strings.Join(odooFields, ", "))
+			continue
+		}
+		if renamed := c.Connector.Fields[name]; !odooFieldName.MatchString(renamed) || len(renamed) > 63 {
+			v.failf(key, "must be an Odoo field name like x_my_field (x_ then lowercase letters, digits, _), got %q", renamed)
+		}
+	}
+	for _, name := range odooFields {
+		final := c.FieldName(name)
+		if other, ok := used[final]; ok {
+			v.failf("connector.fields."+name, "%s is also the name of %s: each field needs its own name", final, other)
+		}
+		used[final] = name
+	}
+}
+
+func (c *Config) validateSweep(v *validator) {
+	if _, err := cron.ParseStandard(c.Sweep.Schedule); err != nil {
+		v.failf("sweep.schedule", `must be a cron schedule like "*/5 * * * *" or "@every 1m", got %q: %v`, c.Sweep.Schedule, err)
+	}
+	if r := c.Sweep.Retention; r != 0 && r < 24*time.Hour {
+		// The journal is the record of what was charged: a day at least.
+		v.failf("sweep.retention", "must be 0 (keep forever) or at least 24h, got %s", r)
+	}
+	// Work younger than the longest call may still be in flight: sweeping it
+	// could race a create or a write that is about to succeed.
+	longest := max(c.Odoo.Timeout, c.Compago.Timeout)
+	if c.Sweep.StuckAfter <= longest {
+		v.failf("sweep.stuck_after", "must be longer than odoo.timeout and compago.timeout (%s), got %s", longest, c.Sweep.StuckAfter)
+	}
+}
+
+// warnings returns what is allowed but probably a mistake.
+func (c *Config) warnings() []string {
+	var out []string
+	if u, err := url.Parse(c.Compago.BaseURL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		out = append(out, fmt.Sprintf("compago.base_url: %s is plain HTTP: the API key and payments would cross the network unencrypted", u.Redacted()))
+	}
+	return out
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// validator collects problems.
+type validator struct{ errs []*KeyError }
+
+func (v *validator) failf(key, format string, args ...any) {
+	v.errs = append(v.errs, &KeyError{Key: key, Problem: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) nonEmpty(key, value string) bool {
+	if strings.TrimSpace(value) == "" {
+		v.failf(key, "required")
+		return false
+	}
+	return true
+}
+
+func (v *validator) oneOf(key, value string, allowed ...string) {
+	if !slices.Contains(allowed, value) {
+		v.failf(key, "must be one of %s, got %q", strings.Join(allowed, ", "), value)
+	}
+}
+
+func (v *validator) between(key string, d, lo, hi time.Duration) {
+	if d < lo || d > hi {
+		v.failf(key, "must be between %s and %s, got %s", lo, hi, d)
+	}
+}
+
+// httpURL checks an http(s) URL with a host; a user:password in it is
+// never echoed back.
+func (v *validator) httpURL(key, raw string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		v.failf(key, "must be an http(s) URL, got something that does not parse as a URL")
+		return
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.failf(key, "must be an http(s) URL, got %q", u.Redacted())
+	}
+}
+
+func validPort(port string) bool {
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 0 && n <= 65535
+}
+
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
