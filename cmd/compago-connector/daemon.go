@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/compago-odoo/connector/compago"
+	"github.com/compago-odoo/connector/config"
+	"github.com/compago-odoo/connector/connector"
+	"github.com/compago-odoo/connector/connector/journal"
+	"github.com/compago-odoo/connector/odoo"
+)
+
+// loadConfig parses a command's flags and loads the layered configuration.
+func loadConfig(name string, args []string, stderr io.Writer) (*config.Config, []string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("config", "", "YAML configuration file")
+	config.RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, nil, fmt.Errorf("%s: unexpected argument %q", name, fs.Arg(0))
+	}
+	return config.Load(config.Source{File: *file, Environ: os.Environ(), Flags: fs})
+}
+
+func runDaemon(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, warnings, err := loadConfig("run", args, stderr)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, cfg.Log.Level, cfg.Log.Format)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		log.Warn().Msg(w)
+	}
+	log.Info().Str("version", buildVersion()).Str("odoo", cfg.Odoo.URL).Str("database", cfg.Odoo.Database).
+		Str("compago", cfg.Compago.BaseURL).Str("journal", cfg.Store.Path).Msg("starting")
+	return runEngine(ctx, cfg, log)
+}
+
+// runEngine opens the journal, connects the clients and runs the engine
+// until ctx ends.
+func runEngine(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
+	j, err := journal.OpenSQLite(ctx, cfg.Store.Path, journal.Options{})
+	if err != nil {
+		return fmt.Errorf("open the journal (store.path): %w", err)
+	}
+	defer j.Close()
+	oc, err := newOdooClient(cfg)
+	if err != nil {
+		return err
+	}
+	cc, err := newCompagoClient(cfg)
+	if err != nil {
+		return err
+	}
+	if err := connectOdoo(ctx, oc, log); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	eng, err := connector.New(engineConfig(cfg, log), j, oc, cc)
+	if err != nil {
+		return err
+	}
+	return eng.Run(ctx)
+}
+
+func newOdooClient(cfg *config.Config) (*odoo.Client, error) {
+	c, err := odoo.New(odoo.Config{
+		URL: cfg.Odoo.URL, Database: cfg.Odoo.Database, Username: cfg.Odoo.Username,
+		Password: cfg.Odoo.Password.Value(), Protocol: odoo.Protocol(cfg.Odoo.Protocol),
+		Timeout: cfg.Odoo.Timeout, UserAgent: userAgent(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("odoo client: %w", err)
+	}
+	return c, nil
+}
+
+func newCompagoClient(cfg *config.Config) (*compago.Client, error) {
+	c, err := compago.NewClient(cfg.Compago.BaseURL, cfg.Compago.APIKey.Value(),
+		compago.WithTimeout(cfg.Compago.Timeout), compago.WithUserAgent(userAgent()))
+	if err != nil {
+		return nil, fmt.Errorf("compago client: %w", err)
+	}
+	return c, nil
+}
+
+func engineConfig(cfg *config.Config, log zerolog.Logger) connector.Config {
+	return connector.Config{
+		PaymentMethod:    cfg.Connector.PaymentMethod,
+		WatchInterval:    cfg.Connector.WatchInterval,
+		PollInterval:     cfg.Compago.PollInterval,
+		MaxPolls:         cfg.Compago.MaxPolls,
+		Terminals:        cfg.Connector.Terminals,
+		ExternalIDPrefix: cfg.Connector.ExternalIDPrefix,
+		Fields:           connector.DefaultFields().WithOverrides(cfg.Connector.Fields),
+		SweepSchedule:    cfg.Sweep.Schedule,
+		Retention:        cfg.Sweep.Retention,
+		StuckAfter:       cfg.Sweep.StuckAfter,
+		Logger:           log,
+	}
+}
+
+// connectOdoo logs in, retrying while Odoo is unreachable (it may start
+// after us); bad credentials end the start at once.
+func connectOdoo(ctx context.Context, c *odoo.Client, log zerolog.Logger) error {
+	wait := time.Second
+	for {
+		err := c.Connect(ctx)
+		if err == nil {
+			log.Info().Str("protocol", string(c.Protocol())).Str("odoo_version", c.Version().Serie).
+				Int64("uid", c.UID()).Msg("connected to Odoo")
+			return nil
+		}
+		if errors.Is(err, odoo.ErrBadCredentials) || odoo.IsAccessDenied(err) {
+			return fmt.Errorf("odoo login refused (odoo.username, odoo.password): %w", err)
+		}
+		log.Warn().Err(err).Dur("retry_in", wait).Msg("cannot reach Odoo yet")
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 30*time.Second)
+	}
+}

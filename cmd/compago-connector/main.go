@@ -1,0 +1,80 @@
+// Command compago-connector lets Odoo Point of Sale take card payments on
+// Compago terminals. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+const usage = `compago-connector: Compago card payments for Odoo Point of Sale
+
+Usage:
+  compago-connector run      [--config FILE] [flags]   the daemon
+  compago-connector setup    [--config FILE] [flags]   create the x_compago_* fields in Odoo (idempotent)
+  compago-connector check    [--config FILE] [flags]   check config, Odoo, fields, payment method, Compago key
+  compago-connector sandbox  [flags]                   simulators and the daemon, for a demo or development
+  compago-connector version
+
+Run "compago-connector COMMAND -h" for the flags of a command.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	var exit exitCode
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		os.Exit(int(exit))
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "compago-connector:", err)
+		os.Exit(1)
+	}
+}
+
+// exitCode ends the program with that code after the command has already
+// said why.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// run dispatches a command. Cancelling ctx is the normal way to stop a
+// long-running command; it is not an error.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitCode(2)
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return runDaemon(ctx, rest, stderr)
+	case "setup":
+		return runSetup(ctx, rest, stdout, stderr)
+	case "check":
+		return runCheck(ctx, rest, stdout, stderr)
+	case "sandbox":
+		return runSandbox(ctx, rest, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "compago-connector", buildVersion())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
+	return exitCode(2)
+}

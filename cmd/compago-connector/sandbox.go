@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/compago-odoo/connector/compago/compagosim"
+	"github.com/compago-odoo/connector/config"
+	"github.com/compago-odoo/connector/odoo/odoosim"
+)
+
+// Sandbox credentials: the simulators' seed data (see their package docs).
+const (
+	sandboxCompagoKey = "sandbox-key"
+	sandboxOdooDB     = "sandbox"
+	sandboxOdooUser   = "admin"
+	sandboxOdooKey    = "sandbox-api-key"
+)
+
+type sandboxFlags struct {
+	compagoAddr, odooAddr, uiAddr string
+	connector                     bool
+	odooVersion                   int
+	storePath                     string
+	pollInterval, watchInterval   time.Duration
+	logLevel, logFormat           string
+}
+
+func parseSandboxFlags(args []string, stderr io.Writer) (sandboxFlags, error) {
+	var f sandboxFlags
+	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.compagoAddr, "compago-addr", "127.0.0.1:8070", "address of the Compago simulator (empty: off)")
+	fs.StringVar(&f.odooAddr, "odoo-addr", "127.0.0.1:8069", "address of the Odoo simulator (empty: off)")
+	fs.StringVar(&f.uiAddr, "ui-addr", "127.0.0.1:8080", "address of the sandbox page (empty: off)")
+	fs.BoolVar(&f.connector, "connector", true, "run the connector daemon against the simulators")
+	fs.IntVar(&f.odooVersion, "odoo-version", 18, "Odoo version the simulator behaves as: 16, 17, 18 or 19")
+	fs.StringVar(&f.storePath, "store", "", "journal file for the daemon (default: a new temporary file)")
+	fs.DurationVar(&f.pollInterval, "poll-interval", 3*time.Second, "how often the daemon reads a pending intent")
+	fs.DurationVar(&f.watchInterval, "watch-interval", time.Second, "how often the daemon asks Odoo for flagged orders")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.logFormat, "log-format", "console", "console or json")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("sandbox: unexpected argument %q", fs.Arg(0))
+	}
+	if f.connector && (f.compagoAddr == "" || f.odooAddr == "") {
+		return f, errors.New("sandbox: the connector needs both simulators; give --compago-addr and --odoo-addr, or --connector=false")
+	}
+	switch f.odooVersion {
+	case 16, 17, 18, 19:
+	default:
+		return f, fmt.Errorf("sandbox: --odoo-version %d: want 16, 17, 18 or 19", f.odooVersion)
+	}
+	return f, nil
+}
+
+// runSandbox serves the simulators (and the daemon wired to them) until ctx
+// ends.
+func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f, err := parseSandboxFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, f.logLevel, f.logFormat)
+	if err != nil {
+		return err
+	}
+	var servers []*http.Server
+	var wg sync.WaitGroup
+	serve := func(name, addr string, h http.Handler) (string, error) {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return "", fmt.Errorf("%s: listen on %s: %w", name, addr, err)
+		}
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		servers = append(servers, srv)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error().Err(err).Str("server", name).Msg("stopped")
+			}
+		}()
+		url := "http://" + ln.Addr().String()
+		log.Info().Str("url", url).Msg(name + " listening")
+		return url, nil
+	}
+	defer func() {
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for _, s := range servers {
+			_ = s.Shutdown(shutdownCtx)
+		}
+		wg.Wait()
+	}()
+
+	var compagoURL, odooURL string
+	if f.compagoAddr != "" {
+		if compagoURL, err = serve("compago simulator", f.compagoAddr, compagosim.New(compagosim.Options{})); err != nil {
+			return err
+		}
+	}
+	if f.odooAddr != "" {
+		if odooURL, err = serve(fmt.Sprintf("odoo %d simulator", f.odooVersion), f.odooAddr, odoosim.New(odoosim.Options{Version: f.odooVersion})); err != nil {
+			return err
+		}
+	}
+	if f.uiAddr != "" {
+		log.Info().Msg("sandbox page: not part of this build yet; use the simulators' /sim/ APIs (see README)")
+	}
+	if !f.connector {
+		<-ctx.Done()
+		log.Info().Msg("sandbox stopped")
+		return nil
+	}
+	cfg, cleanup, err := sandboxConfig(f, odooURL, compagoURL)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	oc, err := newOdooClient(cfg)
+	if err != nil {
+		return err
+	}
+	if err := oc.Connect(ctx); err != nil {
+		return fmt.Errorf("sandbox: connect to the Odoo simulator: %w", err)
+	}
+	if err := setupOdoo(ctx, oc, cfg, zerologWriter{log}); err != nil {
+		return fmt.Errorf("sandbox: setup: %w", err)
+	}
+	log.Info().Str("journal", cfg.Store.Path).Msg("connector starting against the simulators")
+	err = runEngine(ctx, cfg, log)
+	log.Info().Msg("sandbox stopped")
+	return err
+}
+
+// sandboxConfig is the daemon's configuration for the simulators.
+func sandboxConfig(f sandboxFlags, odooURL, compagoURL string) (*config.Config, func(), error) {
+	cfg := config.Defaults()
+	cfg.Odoo.URL, cfg.Odoo.Database, cfg.Odoo.Username = odooURL, sandboxOdooDB, sandboxOdooUser
+	cfg.Odoo.Password = config.Secret(sandboxOdooKey)
+	cfg.Compago.BaseURL, cfg.Compago.APIKey = compagoURL, config.Secret(sandboxCompagoKey)
+	cfg.Compago.PollInterval, cfg.Connector.WatchInterval = f.pollInterval, f.watchInterval
+	cfg.Connector.ExternalIDPrefix = sandboxOdooDB
+	cfg.Log.Level, cfg.Log.Format = f.logLevel, f.logFormat
+	cleanup := func() {}
+	if f.storePath == "" {
+		dir, err := os.MkdirTemp("", "compago-sandbox-")
+		if err != nil {
+			return nil, nil, fmt.Errorf("sandbox: journal directory: %w", err)
+		}
+		f.storePath = filepath.Join(dir, "journal.db")
+		cleanup = func() { os.RemoveAll(dir) }
+	}
+	cfg.Store.Path = f.storePath
+	if err := cfg.Validate(); err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("sandbox: %w", err)
+	}
+	return cfg, cleanup, nil
+}
+
+// zerologWriter turns setup's lines into log lines.
+type zerologWriter struct{ log zerolog.Logger }
+
+func (w zerologWriter) Write(p []byte) (int, error) {
+	w.log.Info().Msg(string(trimNewline(p)))
+	return len(p), nil
+}
+
+func trimNewline(p []byte) []byte {
+	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
+		p = p[:len(p)-1]
+	}
+	return p
+}

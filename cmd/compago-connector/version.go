@@ -1,0 +1,41 @@
+package main
+
+import "runtime/debug"
+
+// buildVersion is the version set at link time, else the module version or
+// VCS revision Go recorded, else "dev".
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "dev"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "-dirty"
+	}
+	return "dev-" + rev
+}
+
+// userAgent names the product in every request, as Odoo's deprecation log
+// and Compago's support will show it.
+func userAgent() string { return "compago-connector/" + buildVersion() }

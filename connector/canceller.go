@@ -1,0 +1,93 @@
+package connector
+
+import (
+	"context"
+	"errors"
+
+	"github.com/compago-odoo/connector/compago"
+	"github.com/compago-odoo/connector/connector/journal"
+)
+
+// cancelRequested handles an order the cashier flagged cancel_requested.
+func (e *Engine) cancelRequested(ctx, stop context.Context, o order) error {
+	latest, err := e.journal.Latest(ctx, o.ID)
+	if errors.Is(err, journal.ErrNotFound) {
+		return e.odoo.Write(ctx, "pos.order", []int64{o.ID}, map[string]any{
+			e.cfg.Fields.State: StateCancelled, e.cfg.Fields.Message: msgNothingToCancel(),
+		})
+	}
+	if err != nil {
+		return err
+	}
+	synced := latest.SyncedVersion >= latest.Version
+	switch latest.State {
+	case journal.Creating, journal.Pending:
+		a, changed, err := e.transition(ctx, latest.ID, func(a *journal.Attempt) error {
+			if a.State != journal.Creating && a.State != journal.Pending {
+				return errNoChange
+			}
+			a.State, a.Reason, a.Message = journal.Cancelling, "cashier", msgCancelling()
+			return nil
+		})
+		if err != nil || !changed {
+			return err
+		}
+		if a.IntentID != "" {
+			e.polls.schedule(a.ID, e.cfg.Now()) // the poller sends the cancel at once
+		}
+		// Without an intent id, the create in flight (or its retry) sees
+		// Cancelling and cancels what it creates.
+		return nil
+	case journal.Cancelling:
+		return nil
+	case journal.Confirmed:
+		return e.setMessage(ctx, latest.ID, "charged_before_cancel", msgAlreadyConfirmed(latest.Amount))
+	case journal.Recorded:
+		if synced {
+			return e.touch(ctx, latest.ID, msgCannotCancelPaid())
+		}
+		return nil
+	default:
+		// Cancelled, expired, failed, unknown: show that final state again.
+		if synced {
+			return e.touch(ctx, latest.ID, "")
+		}
+		return nil
+	}
+}
+
+// CancelIntent sends the cancel of an attempt the cashier cancelled and
+// records the answer. "Already confirmed" means the customer paid: the
+// payment is recorded like any other.
+func (e *Engine) CancelIntent(ctx context.Context, id int64) error {
+	a, err := e.journal.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if a.State != journal.Cancelling || a.IntentID == "" {
+		return nil
+	}
+	intent, err := e.compago.Cancel(ctx, a.IntentID)
+	switch {
+	case err == nil:
+		if intent == nil || intent.ID == "" {
+			intent = &compago.Intent{ID: a.IntentID, Status: compago.StatusCancelled}
+		}
+		if intent.Status == "" {
+			intent.Status = compago.StatusCancelled
+		}
+		return e.applyIntent(ctx, a, intent)
+	case errors.Is(err, compago.ErrAlreadyConfirmed):
+		return e.applyIntent(ctx, a, &compago.Intent{ID: a.IntentID, Status: compago.StatusConfirmed, PaymentStatus: "SUCCESS"})
+	}
+	// Any other answer: ask Compago what the intent is now. A cancel of an
+	// intent that expired or was cancelled meanwhile ends here too.
+	truth, gerr := e.compago.Get(ctx, a.IntentID)
+	if gerr != nil || !truth.Final() {
+		at := e.pollBackoff.failed(id, e.cfg.Now(), max(retryAfter(err), e.cfg.PollInterval))
+		e.polls.schedule(id, at)
+		return err
+	}
+	e.pollBackoff.forget(id)
+	return e.applyIntent(ctx, a, truth)
+}

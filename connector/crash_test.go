@@ -1,0 +1,121 @@
+package connector_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/compago-odoo/connector/compago"
+	"github.com/compago-odoo/connector/connector"
+	"github.com/compago-odoo/connector/connector/journal"
+	"github.com/compago-odoo/connector/odoo"
+)
+
+// The crash test runs the daemon in a child process (this test binary,
+// re-executed) so that it can be killed with SIGKILL like a real one.
+const childEnv = "CONNECTOR_TEST_DAEMON"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		os.Exit(runChildDaemon())
+	}
+	os.Exit(m.Run())
+}
+
+// runChildDaemon is the daemon of the crash test: the same engine, wired
+// from the environment the parent gives.
+func runChildDaemon() int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	log := zerolog.New(os.Stderr)
+	j, err := journal.OpenSQLite(ctx, os.Getenv("JOURNAL"), journal.Options{})
+	if err != nil {
+		log.Error().Err(err).Msg("open journal")
+		return 1
+	}
+	defer j.Close()
+	oc, err := odoo.New(odoo.Config{URL: os.Getenv("ODOO_URL"), Database: "sandbox", Username: "admin", Password: "sandbox-api-key"})
+	if err == nil {
+		err = oc.Connect(ctx)
+	}
+	if err != nil {
+		log.Error().Err(err).Msg("odoo")
+		return 1
+	}
+	cc, err := compago.NewClient(os.Getenv("COMPAGO_URL"), "sandbox-key", compago.WithTimeout(2*time.Second))
+	if err != nil {
+		return 1
+	}
+	eng, err := connector.New(engineConfig(log), j, oc, cc)
+	if err != nil {
+		return 1
+	}
+	if err := eng.Run(ctx); err != nil {
+		log.Error().Err(err).Msg("run")
+		return 1
+	}
+	return 0
+}
+
+func (w *world) startChild() *exec.Cmd {
+	w.t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"=1", "JOURNAL="+w.journalPath, "ODOO_URL="+w.odooURL, "COMPAGO_URL="+w.compagoURL)
+	cmd.Stderr = testLogWriter{w.t}
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd
+}
+
+type testLogWriter struct{ t *testing.T }
+
+func (l testLogWriter) Write(p []byte) (int, error) {
+	l.t.Log(string(p))
+	return len(p), nil
+}
+
+func TestDaemonKilledWhilePendingRecordsTheCardChargedWhileItWasDown(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	child := w.startChild()
+	id := w.newOrder(310.10)
+	w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+	w.waitState(id, connector.StatePending)
+
+	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	child.Wait()
+	if _, err := w.compago.ApproveTerminal("TERMINAL-001"); err != nil {
+		t.Fatal(err)
+	}
+	w.startChild()
+	o := w.waitState(id, connector.StatePaid)
+	if o["state"] != "paid" || len(w.payments(id)) != 1 {
+		t.Fatalf("after the restart the order is %v with payments %v, want paid with one line", o, w.payments(id))
+	}
+	w.checkInvariants()
+}
+
+func TestDaemonRestartResumesWithoutASecondIntent(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	d := w.startDaemon(nil)
+	id := w.newOrder(66)
+	w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-003"})
+	w.waitState(id, connector.StatePending)
+	d.stop()
+	w.startDaemon(nil)
+	w.compago.ApproveTerminal("TERMINAL-003")
+	w.waitState(id, connector.StatePaid)
+	if n := len(w.compago.Intents()); n != 1 {
+		t.Errorf("%d intents after a restart, want 1", n)
+	}
+	w.checkInvariants()
+}

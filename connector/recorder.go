@@ -1,0 +1,179 @@
+package connector
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/compago-odoo/connector/connector/journal"
+	"github.com/compago-odoo/connector/odoo"
+)
+
+// recordPayment makes sure the order has exactly one pos.payment for the
+// attempt's intent and completes the order when it is fully paid, the way
+// Odoo's back-office Payment button does. It is idempotent: a pos.payment
+// with the intent id as transaction_id means the payment is there. It
+// returns what is still due on the order.
+func (e *Engine) recordPayment(ctx context.Context, a journal.Attempt) (stillDue int64, err error) {
+	methodID, configIDs, err := e.methods.get(ctx, e.odoo, e.cfg.PaymentMethod)
+	if err != nil {
+		return 0, err
+	}
+	var payments []struct {
+		ID int64 `json:"id"`
+	}
+	if err := e.odoo.SearchRead(ctx, "pos.payment", odoo.Cond("transaction_id", "=", a.IntentID),
+		odoo.Query{Fields: []string{"id"}, Limit: 1}, &payments); err != nil {
+		return 0, fmt.Errorf("look for the payment of intent %s: %w", a.IntentID, err)
+	}
+	var orders []struct {
+		ID          int64         `json:"id"`
+		State       odoo.String   `json:"state"`
+		AmountTotal odoo.Float    `json:"amount_total"`
+		AmountPaid  odoo.Float    `json:"amount_paid"`
+		SessionID   odoo.Many2One `json:"session_id"`
+		ConfigID    odoo.Many2One `json:"config_id"`
+	}
+	if err := e.odoo.SearchRead(ctx, "pos.order", odoo.Cond("id", "=", a.OrderID),
+		odoo.Query{Fields: []string{"id", "state", "amount_total", "amount_paid", "session_id", "config_id"}}, &orders); err != nil {
+		return 0, fmt.Errorf("read order %d: %w", a.OrderID, err)
+	}
+	if len(orders) == 0 {
+		return 0, &attentionError{what: "the order no longer exists in Odoo"}
+	}
+	o := orders[0]
+	total, paid := odoo.Centavos(float64(o.AmountTotal)), odoo.Centavos(float64(o.AmountPaid))
+	if len(payments) == 0 {
+		if o.State != "draft" {
+			return 0, &attentionError{what: fmt.Sprintf("the order is already %s", o.State)}
+		}
+		if err := e.checkSession(ctx, o.SessionID.ID); err != nil {
+			return 0, err
+		}
+		if len(configIDs) > 0 && !contains(configIDs, o.ConfigID.ID) {
+			return 0, &attentionError{what: fmt.Sprintf("payment method %q is not allowed in POS %q", e.cfg.PaymentMethod, o.ConfigID.Name)}
+		}
+		err := e.odoo.Execute(ctx, odoo.Call{
+			Model: "pos.order", Method: "add_payment", IDs: []int64{a.OrderID},
+			Args: []odoo.Arg{{Name: "data", Value: map[string]any{
+				"pos_order_id":      a.OrderID,
+				"amount":            odoo.Amount(a.Amount),
+				"payment_method_id": methodID,
+				"transaction_id":    a.IntentID,
+				"payment_status":    "done",
+			}}},
+		}, nil)
+		if err != nil {
+			// A lost answer is fine: the next pass finds the payment by
+			// its transaction_id before adding anything.
+			return 0, fmt.Errorf("add payment of intent %s to order %d: %w", a.IntentID, a.OrderID, err)
+		}
+		paid += a.Amount
+	}
+	stillDue = total - paid
+	if o.State == "draft" && stillDue <= 0 {
+		if err := e.completeOrder(ctx, a.OrderID, methodID, o.ConfigID.ID); err != nil {
+			return 0, err
+		}
+	}
+	return max(stillDue, 0), nil
+}
+
+// completeOrder runs the back-office payment wizard with amount 0 on a
+// fully paid draft order: Odoo then marks it paid and does what its own
+// POS does (picking, invoice when asked, open screens told).
+func (e *Engine) completeOrder(ctx context.Context, orderID, methodID, configID int64) error {
+	octx := map[string]any{"active_id": orderID, "active_ids": []int64{orderID}, "active_model": "pos.order"}
+	wizard, err := e.odoo.Create(ctx, "pos.make.payment", map[string]any{
+		"amount": 0.0, "payment_method_id": methodID, "config_id": configID,
+	}, octx)
+	if err != nil {
+		return fmt.Errorf("open the payment wizard for order %d: %w", orderID, err)
+	}
+	var action map[string]any
+	if err := e.odoo.Execute(ctx, odoo.Call{Model: "pos.make.payment", Method: "check", IDs: []int64{wizard}, Context: octx}, &action); err != nil {
+		if odoo.IsUserError(err) {
+			return &attentionError{what: "Odoo refused to complete the order: " + odooMessage(err)}
+		}
+		return fmt.Errorf("complete order %d: %w", orderID, err)
+	}
+	return nil
+}
+
+func (e *Engine) checkSession(ctx context.Context, sessionID int64) error {
+	var sessions []struct {
+		State odoo.String `json:"state"`
+	}
+	if err := e.odoo.SearchRead(ctx, "pos.session", odoo.Cond("id", "=", sessionID),
+		odoo.Query{Fields: []string{"state"}}, &sessions); err != nil {
+		return fmt.Errorf("read session %d: %w", sessionID, err)
+	}
+	if len(sessions) == 0 || sessions[0].State != "opened" {
+		return &attentionError{what: "its POS session is closed"}
+	}
+	return nil
+}
+
+// odooMessage is the human part of an Odoo error.
+func odooMessage(err error) string {
+	if oe, ok := err.(*odoo.Error); ok && oe.Message != "" {
+		return oe.Message
+	}
+	return err.Error()
+}
+
+func contains(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// methodCache resolves the configured payment method once.
+type methodCache struct {
+	mu        sync.Mutex
+	id        int64
+	configIDs []int64
+}
+
+func (m *methodCache) get(ctx context.Context, o Odoo, nameOrID string) (int64, []int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.id != 0 {
+		return m.id, m.configIDs, nil
+	}
+	id, configIDs, err := FindPaymentMethod(ctx, o, nameOrID)
+	if err != nil {
+		return 0, nil, err
+	}
+	m.id, m.configIDs = id, configIDs
+	return id, configIDs, nil
+}
+
+// FindPaymentMethod finds the pos.payment.method named (or numbered)
+// nameOrID and the POS configs that allow it.
+func FindPaymentMethod(ctx context.Context, o Odoo, nameOrID string) (int64, []int64, error) {
+	domain := odoo.Cond("name", "=", nameOrID)
+	if id, err := strconv.ParseInt(nameOrID, 10, 64); err == nil {
+		domain = odoo.Cond("id", "=", id)
+	}
+	var methods []struct {
+		ID        int64   `json:"id"`
+		ConfigIDs []int64 `json:"config_ids"`
+	}
+	if err := o.SearchRead(ctx, "pos.payment.method", domain,
+		odoo.Query{Fields: []string{"id", "config_ids"}, Limit: 2}, &methods); err != nil {
+		return 0, nil, fmt.Errorf("find payment method %q: %w", nameOrID, err)
+	}
+	switch len(methods) {
+	case 0:
+		return 0, nil, &attentionError{what: fmt.Sprintf("payment method %q does not exist in Odoo (connector.payment_method)", nameOrID)}
+	case 1:
+		return methods[0].ID, methods[0].ConfigIDs, nil
+	default:
+		return 0, nil, &attentionError{what: fmt.Sprintf("several payment methods are named %q; give its id in connector.payment_method", nameOrID)}
+	}
+}

@@ -1,0 +1,74 @@
+package connector
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/compago-odoo/connector/odoo"
+)
+
+// SetupResult says what EnsureFields found and did.
+type SetupResult struct {
+	Created []string // fields created now
+	Present []string // fields that were already there
+}
+
+// EnsureFields creates the x_compago_* fields on pos.order as manual fields
+// when they are missing. It is idempotent: a field already present (by
+// name) is left as it is.
+func EnsureFields(ctx context.Context, o Odoo, f Fields) (SetupResult, error) {
+	var res SetupResult
+	var models []struct {
+		ID int64 `json:"id"`
+	}
+	if err := o.SearchRead(ctx, "ir.model", odoo.Cond("model", "=", "pos.order"),
+		odoo.Query{Fields: []string{"id"}, Limit: 1}, &models); err != nil {
+		return res, fmt.Errorf("find model pos.order: %w", err)
+	}
+	if len(models) == 0 {
+		return res, fmt.Errorf("model pos.order not found: is the Point of Sale app installed?")
+	}
+	defs := f.Definitions()
+	names := make([]string, len(defs))
+	for i, d := range defs {
+		names[i] = d.Name
+	}
+	var existing []struct {
+		Name  string `json:"name"`
+		TType string `json:"ttype"`
+	}
+	if err := o.SearchRead(ctx, "ir.model.fields",
+		odoo.And(odoo.Cond("model", "=", "pos.order"), odoo.Cond("name", "in", names)),
+		odoo.Query{Fields: []string{"name", "ttype"}}, &existing); err != nil {
+		return res, fmt.Errorf("list Compago fields on pos.order: %w", err)
+	}
+	have := map[string]string{}
+	for _, e := range existing {
+		have[e.Name] = e.TType
+	}
+	for _, d := range defs {
+		if t, ok := have[d.Name]; ok {
+			if t != d.Type && !(d.Type == "selection" && t == "char") {
+				return res, fmt.Errorf("field pos.order.%s exists with type %s, want %s", d.Name, t, d.Type)
+			}
+			res.Present = append(res.Present, d.Name)
+			continue
+		}
+		vals := map[string]any{
+			"name": d.Name, "field_description": d.Label, "model_id": models[0].ID,
+			"ttype": d.Type, "state": "manual",
+		}
+		if d.Type == "selection" {
+			var opts []any
+			for i, s := range States {
+				opts = append(opts, []any{0, 0, map[string]any{"value": s[0], "name": s[1], "sequence": i + 1}})
+			}
+			vals["selection_ids"] = opts
+		}
+		if _, err := o.Create(ctx, "ir.model.fields", vals, nil); err != nil {
+			return res, fmt.Errorf("create field pos.order.%s: %w", d.Name, err)
+		}
+		res.Created = append(res.Created, d.Name)
+	}
+	return res, nil
+}

@@ -1,0 +1,187 @@
+package connector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/compago-odoo/connector/compago"
+	"github.com/compago-odoo/connector/connector/journal"
+	"github.com/compago-odoo/connector/odoo"
+)
+
+// syncLimit bounds the attempts one sync pass writes.
+const syncLimit = 200
+
+// syncer is the outbox: it writes to Odoo every attempt whose journal
+// version Odoo has not acknowledged, until Odoo accepts it.
+type syncer struct {
+	e       *Engine
+	wake    chan struct{}
+	retry   *backoff
+	parked  *backoff // items that need a human are retried slowly
+	failing bool
+}
+
+func newSyncer(e *Engine) *syncer {
+	return &syncer{
+		e:      e,
+		wake:   make(chan struct{}, 1),
+		retry:  newBackoff(500*time.Millisecond, time.Minute),
+		parked: newBackoff(5*time.Minute, 5*time.Minute),
+	}
+}
+
+// poke asks for a sync pass now.
+func (s *syncer) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *syncer) loop(stop, work context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		s.e.SyncOnce(work)
+		select {
+		case <-stop.Done():
+			return
+		case <-s.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// attentionError marks a write-back that cannot succeed without a human:
+// a closed session, an order changed or deleted under a charged payment.
+type attentionError struct{ what string }
+
+func (e *attentionError) Error() string { return e.what }
+
+// SyncOnce writes to Odoo what it is behind on, oldest first, and returns
+// how many attempts it brought up to date. It stops at the first failure
+// that looks like Odoo being down, so an outage costs one timeout a pass.
+func (e *Engine) SyncOnce(ctx context.Context) int {
+	s := e.syncer
+	list, err := e.journal.List(ctx, journal.Filter{Unsynced: true, Limit: syncLimit})
+	if err != nil {
+		e.log.Error().Err(err).Msg("journal: list attempts to write to Odoo")
+		return 0
+	}
+	done := 0
+	now := e.cfg.Now()
+	for _, a := range list {
+		if !s.retry.due(a.ID, now) || !s.parked.due(a.ID, now) || !e.busy.tryAcquire(a.ID) {
+			continue
+		}
+		err := e.syncAttempt(ctx, a)
+		e.busy.release(a.ID)
+		if err == nil {
+			s.retry.forget(a.ID)
+			s.parked.forget(a.ID)
+			done++
+			continue
+		}
+		e.syncFailed(ctx, a, err)
+		if odoo.IsOutcomeUnknown(err) || errors.Is(err, context.DeadlineExceeded) {
+			break // Odoo is unreachable: the rest waits for the next pass
+		}
+	}
+	if done > 0 && s.failing {
+		s.failing = false
+		e.log.Info().Msg("writing to Odoo again")
+	}
+	return done
+}
+
+func (e *Engine) syncFailed(ctx context.Context, a journal.Attempt, err error) {
+	s := e.syncer
+	var att *attentionError
+	attention := errors.As(err, &att)
+	if attention {
+		s.parked.failed(a.ID, e.cfg.Now(), 0)
+		if !a.Attention {
+			e.log.Error().Int64("order", a.OrderID).Str("intent", a.IntentID).Str("external_id", a.ExternalID).
+				Int64("amount_centavos", a.Amount).Str("problem", att.what).
+				Msg("ATTENTION: charged payment cannot be added to its order; parked until fixed")
+			// Tell the cashier too; best effort, the journal keeps the truth.
+			_ = e.odoo.Write(ctx, "pos.order", []int64{a.OrderID}, map[string]any{e.cfg.Fields.Message: msgAttention(att.what)})
+		}
+	} else {
+		s.retry.failed(a.ID, e.cfg.Now(), 0)
+		if !s.failing {
+			s.failing = true
+			e.log.Warn().Err(err).Int64("order", a.OrderID).Msg("cannot write to Odoo; retrying with backoff, nothing is lost")
+		}
+	}
+	if jerr := e.journal.SyncFailed(ctx, a.ID, err.Error(), attention); jerr != nil {
+		e.log.Error().Err(jerr).Msg("journal: record a failed write to Odoo")
+	}
+}
+
+// syncAttempt brings Odoo up to the attempt's version: records the payment
+// of a confirmed attempt, then writes the order's Compago fields.
+func (e *Engine) syncAttempt(ctx context.Context, a journal.Attempt) error {
+	if a.State == journal.Confirmed {
+		due, err := e.recordPayment(ctx, a)
+		if err != nil {
+			return err
+		}
+		a, _, err = e.transition(ctx, a.ID, func(x *journal.Attempt) error {
+			if x.State != journal.Confirmed {
+				return errNoChange
+			}
+			x.State, x.Reason, x.Message, x.Attention = journal.Recorded, "recorded", msgPaid(x.Amount, due), false
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if a.State != journal.Recorded { // changed under us; the next pass sees it
+			return nil
+		}
+	}
+	latest, err := e.journal.Latest(ctx, a.OrderID)
+	if err != nil {
+		return err
+	}
+	if latest.ID == a.ID {
+		if err := e.odoo.Write(ctx, "pos.order", []int64{a.OrderID}, e.projection(a)); err != nil {
+			if odoo.IsMissing(err) {
+				return &attentionError{what: "the order no longer exists in Odoo"}
+			}
+			return fmt.Errorf("write order %d: %w", a.OrderID, err)
+		}
+	}
+	// An older attempt than the order's latest is not shown in Odoo: the
+	// latest one speaks for the order.
+	return e.journal.MarkSynced(ctx, a.ID, a.Version)
+}
+
+// projection is what the order's Compago fields say for the attempt.
+func (e *Engine) projection(a journal.Attempt) map[string]any {
+	f := e.cfg.Fields
+	vals := map[string]any{f.Message: a.Message, f.ExternalID: a.ExternalID}
+	if a.IntentID != "" {
+		vals[f.IntentID] = a.IntentID
+		vals[f.DeepLink] = compago.DeepLink(a.IntentID)
+	}
+	// Creating and Cancelling leave x_compago_state alone: the cashier's
+	// "requested" or "cancel_requested" stays until there is an answer.
+	switch a.State {
+	case journal.Pending:
+		vals[f.State] = StatePending
+	case journal.Recorded:
+		vals[f.State] = StatePaid
+	case journal.Cancelled:
+		vals[f.State] = StateCancelled
+	case journal.Expired:
+		vals[f.State] = StateExpired
+	case journal.Failed, journal.Unknown:
+		vals[f.State] = StateFailed
+	}
+	return vals
+}

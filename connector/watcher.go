@@ -1,0 +1,185 @@
+package connector
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/compago-odoo/connector/connector/journal"
+	"github.com/compago-odoo/connector/odoo"
+)
+
+// watchLimit bounds one watcher read; more flagged orders are taken on the
+// next tick (oldest first).
+const watchLimit = 500
+
+func (e *Engine) watchLoop(stop, work context.Context) {
+	failing := false
+	every(stop, e.cfg.WatchInterval, func() {
+		_, err := e.WatchOnce(work, stop)
+		switch {
+		case err != nil && !failing:
+			failing = true
+			e.log.Warn().Err(err).Msg("cannot read flagged orders from Odoo; retrying every watch interval")
+		case err == nil && failing:
+			failing = false
+			e.log.Info().Msg("reading flagged orders from Odoo again")
+		}
+	})
+}
+
+// WatchOnce reads every order flagged requested or cancel_requested with one
+// search_read and acts on each. It returns how many orders it read. New
+// Compago creates run in the background (bounded); stop ends their start.
+func (e *Engine) WatchOnce(ctx, stop context.Context) (int, error) {
+	f := e.cfg.Fields
+	var rows []map[string]json.RawMessage
+	err := e.odoo.SearchRead(ctx, "pos.order",
+		odoo.Cond(f.State, "in", []string{StateRequested, StateCancelRequested}),
+		odoo.Query{Fields: f.orderFields(), Order: "id asc", Limit: watchLimit}, &rows)
+	if err != nil {
+		return 0, fmt.Errorf("search flagged orders: %w", err)
+	}
+	orders, err := f.decodeOrders(rows)
+	if err != nil {
+		return 0, err
+	}
+	var starts []order
+	var errs []error
+	for _, o := range orders {
+		switch o.Flag {
+		case StateRequested:
+			start, err := e.requested(ctx, o)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("order %d: %w", o.ID, err))
+			} else if start {
+				starts = append(starts, o)
+			}
+		case StateCancelRequested:
+			if err := e.cancelRequested(ctx, stop, o); err != nil {
+				errs = append(errs, fmt.Errorf("order %d: %w", o.ID, err))
+			}
+		}
+	}
+	if len(starts) > 0 {
+		if err := e.startAttempts(ctx, stop, starts); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return len(orders), errors.Join(errs...)
+}
+
+// requested decides what a "requested" flag means: a new attempt (true), or
+// nothing because the journal already answers it.
+func (e *Engine) requested(ctx context.Context, o order) (bool, error) {
+	latest, err := e.journal.Latest(ctx, o.ID)
+	if errors.Is(err, journal.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	synced := latest.SyncedVersion >= latest.Version
+	if !latest.State.Final() {
+		// The cashier flagged an order we are already working on: show
+		// them the live attempt again.
+		if synced && latest.State == journal.Pending {
+			return false, e.touch(ctx, latest.ID, "")
+		}
+		return false, nil
+	}
+	// A final state Odoo has not seen yet: the flag is the old one, not a
+	// retry. The syncer writes the final state first.
+	return synced, nil
+}
+
+// refusal says why an order cannot be charged, or "" when it can.
+func (e *Engine) refusal(o order, sessionState string) string {
+	switch {
+	case o.State != "draft":
+		return msgNotDraft(o.State)
+	case o.due() <= 0:
+		return msgNothingDue()
+	case o.Amount < 0:
+		return msgRefused("the amount to charge is negative")
+	case o.Amount > o.due():
+		return msgTooMuch(o.Amount, o.due())
+	case sessionState != "opened":
+		return msgSessionClosed()
+	}
+	return ""
+}
+
+// startAttempts checks the orders' sessions with one read, refuses what
+// cannot be charged and records a write-ahead attempt for the rest.
+func (e *Engine) startAttempts(ctx, stop context.Context, orders []order) error {
+	sessions, err := e.sessionStates(ctx, orders)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, o := range orders {
+		if why := e.refusal(o, sessions[o.SessionID]); why != "" {
+			e.log.Info().Int64("order", o.ID).Str("reason", why).Msg("payment request refused")
+			err := e.odoo.Write(ctx, "pos.order", []int64{o.ID}, map[string]any{
+				e.cfg.Fields.State: StateFailed, e.cfg.Fields.Message: why,
+			})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("refuse order %d: %w", o.ID, err))
+			}
+			continue
+		}
+		amount := o.Amount
+		if amount == 0 {
+			amount = o.due()
+		}
+		terminal := o.Terminal
+		if terminal == "" {
+			terminal = e.cfg.Terminals[o.ConfigName]
+		}
+		a, err := e.journal.Begin(ctx, journal.NewAttempt{
+			OrderID: o.ID, Amount: amount, Terminal: terminal, ExternalIDPrefix: e.cfg.ExternalIDPrefix,
+		})
+		if errors.Is(err, journal.ErrLiveAttempt) {
+			continue // another tick got there first
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("write-ahead for order %d: %w", o.ID, err))
+			continue
+		}
+		e.log.Info().Int64("order", a.OrderID).Int("attempt", a.Seq).Str("external_id", a.ExternalID).
+			Str("terminal", a.Terminal).Int64("amount_centavos", a.Amount).Msg("payment requested")
+		e.syncer.poke()
+		e.startCreate(stop, a.ID)
+	}
+	return errors.Join(errs...)
+}
+
+// sessionStates reads the state of the orders' POS sessions in one call.
+func (e *Engine) sessionStates(ctx context.Context, orders []order) (map[int64]string, error) {
+	ids := make([]int64, 0, len(orders))
+	seen := map[int64]bool{}
+	for _, o := range orders {
+		if o.SessionID != 0 && !seen[o.SessionID] {
+			seen[o.SessionID] = true
+			ids = append(ids, o.SessionID)
+		}
+	}
+	states := map[int64]string{}
+	if len(ids) == 0 {
+		return states, nil
+	}
+	var rows []struct {
+		ID    int64       `json:"id"`
+		State odoo.String `json:"state"`
+	}
+	if err := e.odoo.SearchRead(ctx, "pos.session", odoo.Cond("id", "in", ids),
+		odoo.Query{Fields: []string{"id", "state"}}, &rows); err != nil {
+		return nil, fmt.Errorf("read POS sessions: %w", err)
+	}
+	for _, r := range rows {
+		states[r.ID] = string(r.State)
+	}
+	return states, nil
+}
