@@ -45,8 +45,9 @@
 //   - Redirects are not followed (a POST would turn into a GET): the error
 //     names the target so the url can be fixed. A 404 on /jsonrpc or /xmlrpc/2
 //     says the endpoint is missing (RPC disabled on newer servers: use JSON-2).
-//   - Create always sends a list of one vals dict, so Odoo answers [id] on
-//     every transport and version.
+//   - Create sends one vals dict over RPC (Odoo answers the id) and a list
+//     of one on JSON-2 (it answers [id]), as the recordings do; either answer
+//     is read. Read passes fields by name, like Odoo's own clients.
 //   - The password never appears in errors, String(), %v or %#v output of
 //     Config or Client; text coming back from the server is scrubbed of it too.
 //     A URL with user:password@ is refused.

@@ -65,7 +65,7 @@ func (c *Client) SearchCount(ctx context.Context, model string, domain Domain) (
 func (c *Client) Read(ctx context.Context, model string, ids []int64, fields []string, out any) error {
 	call := Call{Model: model, Method: "read", IDs: nonNil(ids)}
 	if fields != nil {
-		call.Args = []Arg{{Name: "fields", Value: fields}}
+		call.Kwargs = map[string]any{"fields": fields}
 	}
 	return c.Execute(ctx, call, out)
 }
@@ -76,8 +76,16 @@ func (c *Client) Create(ctx context.Context, model string, vals map[string]any, 
 	if vals == nil {
 		vals = map[string]any{}
 	}
-	// A list of one: create answers [id] on every transport and version.
-	call := Call{Model: model, Method: "create", Args: []Arg{{Name: "vals_list", Value: []any{vals}}}, Context: ctxVals}
+	// One dict over RPC (Odoo answers the id), a list of one on JSON-2 (it
+	// answers [id]), as Odoo's own clients and the recordings do.
+	if _, _, err := c.session(ctx); err != nil {
+		return 0, err
+	}
+	var valsList any = vals
+	if c.Protocol() == ProtocolJSON2 {
+		valsList = []any{vals}
+	}
+	call := Call{Model: model, Method: "create", Args: []Arg{{Name: "vals_list", Value: valsList}}, Context: ctxVals}
 	var raw json.RawMessage
 	if err := c.Execute(ctx, call, &raw); err != nil {
 		return 0, err
