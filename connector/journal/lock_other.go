@@ -1,0 +1,14 @@
+//go:build !unix
+
+package journal
+
+import (
+	"errors"
+	"os"
+)
+
+// acquireLock has no implementation off Unix: the daemon runs under systemd,
+// and a journal without its single-instance lock is not safe to open.
+func acquireLock(path string) (*os.File, error) {
+	return nil, errors.New("journal: single-instance lock not supported on this platform")
+}

@@ -1,0 +1,234 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+const attemptColumns = `id, order_id, seq, external_id, COALESCE(intent_id, ''), terminal, amount,
+	state, reason, message, version, synced_version, sync_failures, last_error, attention,
+	created_at, updated_at, synced_at`
+
+// queryer is what reads need: the pool or a transaction.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanAttempt(r scanner) (Attempt, error) {
+	var a Attempt
+	var state string
+	var created, updated, synced int64
+	err := r.Scan(&a.ID, &a.OrderID, &a.Seq, &a.ExternalID, &a.IntentID, &a.Terminal, &a.Amount,
+		&state, &a.Reason, &a.Message, &a.Version, &a.SyncedVersion, &a.SyncFailures, &a.LastError,
+		&a.Attention, &created, &updated, &synced)
+	if err != nil {
+		return Attempt{}, err
+	}
+	a.State = State(state)
+	a.CreatedAt, a.UpdatedAt, a.SyncedAt = fromStamp(created), fromStamp(updated), fromStamp(synced)
+	return a, nil
+}
+
+// getAttempt reads the one attempt matching where (a condition with
+// placeholders); several match only for Latest, which orders them.
+func getAttempt(ctx context.Context, q queryer, where string, args ...any) (Attempt, error) {
+	a, err := scanAttempt(q.QueryRowContext(ctx,
+		`SELECT `+attemptColumns+` FROM attempts WHERE `+where+` ORDER BY seq DESC LIMIT 1`, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Attempt{}, ErrNotFound
+	}
+	return a, err
+}
+
+func (s *SQLite) get(ctx context.Context, what, where string, arg any) (Attempt, error) {
+	a, err := getAttempt(ctx, s.db, where, arg)
+	if err != nil {
+		return Attempt{}, fmt.Errorf("journal: attempt %s: %w", what, err)
+	}
+	return a, nil
+}
+
+// Get reads one attempt by id; ErrNotFound if there is none.
+func (s *SQLite) Get(ctx context.Context, id int64) (Attempt, error) {
+	return s.get(ctx, fmt.Sprint(id), `id = ?`, id)
+}
+
+// Latest reads the order's attempt with the highest Seq.
+func (s *SQLite) Latest(ctx context.Context, orderID int64) (Attempt, error) {
+	return s.get(ctx, fmt.Sprintf("of order %d", orderID), `order_id = ?`, orderID)
+}
+
+// ByIntent reads the attempt holding a Compago intent id.
+func (s *SQLite) ByIntent(ctx context.Context, intentID string) (Attempt, error) {
+	if intentID == "" {
+		return Attempt{}, fmt.Errorf("journal: attempt by intent: empty intent id: %w", ErrNotFound)
+	}
+	return s.get(ctx, "with intent "+intentID, `intent_id = ?`, intentID)
+}
+
+// ByExternalID reads the attempt with an externalId.
+func (s *SQLite) ByExternalID(ctx context.Context, externalID string) (Attempt, error) {
+	return s.get(ctx, "with external id "+externalID, `external_id = ?`, externalID)
+}
+
+// List returns the attempts matching f, ordered by id.
+func (s *SQLite) List(ctx context.Context, f Filter) ([]Attempt, error) {
+	where, args := filterSQL(f)
+	q := `SELECT ` + attemptColumns + ` FROM attempts` + where + ` ORDER BY id`
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("journal: list attempts: %w", err)
+	}
+	defer rows.Close()
+	var out []Attempt
+	for rows.Next() {
+		a, err := scanAttempt(rows)
+		if err != nil {
+			return nil, fmt.Errorf("journal: list attempts: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal: list attempts: %w", err)
+	}
+	return out, nil
+}
+
+func filterSQL(f Filter) (string, []any) {
+	var conds []string
+	var args []any
+	if len(f.States) > 0 {
+		conds = append(conds, "state IN ("+placeholders(len(f.States))+")")
+		for _, st := range f.States {
+			args = append(args, string(st))
+		}
+	}
+	if len(f.OrderIDs) > 0 {
+		conds = append(conds, "order_id IN ("+placeholders(len(f.OrderIDs))+")")
+		for _, id := range f.OrderIDs {
+			args = append(args, id)
+		}
+	}
+	if f.Terminal != "" {
+		conds = append(conds, "terminal = ?")
+		args = append(args, f.Terminal)
+	}
+	if f.Unsynced {
+		conds = append(conds, "version > synced_version")
+	}
+	if !f.CreatedAfter.IsZero() {
+		conds = append(conds, "created_at > ?")
+		args = append(args, f.CreatedAfter.UnixNano())
+	}
+	if !f.UpdatedBefore.IsZero() {
+		conds = append(conds, "updated_at < ?")
+		args = append(args, f.UpdatedBefore.UnixNano())
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// Events returns the attempt's state changes, oldest first.
+func (s *SQLite) Events(ctx context.Context, attemptID int64) ([]Event, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT attempt_id, at, from_state, to_state, reason, message
+		FROM events WHERE attempt_id = ? ORDER BY id`, attemptID)
+	if err != nil {
+		return nil, fmt.Errorf("journal: events of attempt %d: %w", attemptID, err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var at int64
+		var from, to string
+		if err := rows.Scan(&e.AttemptID, &at, &from, &to, &e.Reason, &e.Message); err != nil {
+			return nil, fmt.Errorf("journal: events of attempt %d: %w", attemptID, err)
+		}
+		e.At, e.From, e.To = fromStamp(at), State(from), State(to)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal: events of attempt %d: %w", attemptID, err)
+	}
+	return out, nil
+}
+
+// prunable selects what Prune may delete: final, fully synced, not parked
+// for a human, and untouched since the cutoff.
+const prunable = `state NOT IN ` + liveStates + ` AND version <= synced_version
+	AND attention = FALSE AND updated_at < ?`
+
+// Prune deletes old final attempts Odoo has fully seen, and their events.
+// A live, unsynced or parked attempt is never deleted, however old.
+func (s *SQLite) Prune(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	cutoff := before.UnixNano()
+	err := s.inWrite(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM events WHERE attempt_id IN
+			(SELECT id FROM attempts WHERE `+prunable+`)`, cutoff)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM attempts WHERE `+prunable, cutoff)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("journal: prune before %s: %w", before.UTC().Format(time.RFC3339), err)
+	}
+	return n, nil
+}
+
+// Check runs SQLite's integrity and foreign-key checks and reports every
+// problem found.
+func (s *SQLite) Check(ctx context.Context) error {
+	var problems []string
+	rows, err := s.db.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return fmt.Errorf("journal: check %s: %w", s.path, err)
+	}
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			rows.Close()
+			return fmt.Errorf("journal: check %s: %w", s.path, err)
+		}
+		if line != "ok" {
+			problems = append(problems, line)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("journal: check %s: %w", s.path, err)
+	}
+	var orphans int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_foreign_key_check`).Scan(&orphans); err != nil {
+		return fmt.Errorf("journal: check %s: %w", s.path, err)
+	}
+	if orphans > 0 {
+		problems = append(problems, fmt.Sprintf("%d rows break foreign keys", orphans))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("journal: %s is damaged: %s", s.path, strings.Join(problems, "; "))
+	}
+	return nil
+}

@@ -1,0 +1,186 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// SQLite is the journal in one SQLite file. It implements Store.
+type SQLite struct {
+	db   *sql.DB
+	path string
+	lock *os.File
+	now  func() time.Time
+	// write serializes this process's write transactions, so that they queue
+	// here (honouring ctx) instead of spinning in SQLite's busy handler.
+	write chan struct{}
+}
+
+var _ Store = (*SQLite)(nil)
+
+// maxConns bounds the pool: one writer at a time plus WAL readers.
+const maxConns = 4
+
+// OpenSQLite opens (creating if needed) the journal at path, takes the
+// single-instance lock on path+".lock" and brings the schema up to date.
+// A journal held by another store, in this process or another, gives
+// ErrLocked.
+func OpenSQLite(ctx context.Context, path string, opts Options) (*SQLite, error) {
+	return openSQLite(ctx, path, opts, nil)
+}
+
+// openSQLite takes extra pragmas, so tests can shrink the database's size
+// limit and see how a full disk is handled.
+func openSQLite(ctx context.Context, path string, opts Options, pragmas []string) (*SQLite, error) {
+	if path == "" {
+		return nil, errors.New("journal: empty path")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("journal: create directory: %w", err)
+	}
+	lock, err := acquireLock(path + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	s, err := openLocked(ctx, path, opts, pragmas)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+func openLocked(ctx context.Context, path string, opts Options, pragmas []string) (*SQLite, error) {
+	// SQLite creates the WAL and shared-memory files with the database
+	// file's mode, so creating it 0600 first keeps all three private.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("journal: open %s: %w", path, err)
+	}
+	f.Close()
+
+	db, err := sql.Open("sqlite", dsn(path, pragmas))
+	if err != nil {
+		return nil, fmt.Errorf("journal: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	db.SetConnMaxLifetime(0)
+	s := &SQLite{db: db, path: path, now: opts.Now, write: make(chan struct{}, 1)}
+	if s.now == nil {
+		s.now = func() time.Time { return time.Now().UTC() }
+	}
+	if err := s.verifyPragmas(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := migrate(ctx, s); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("journal: %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// dsn builds the modernc.org/sqlite data source name. The path is a URI
+// path, so the characters SQLite's URI parser treats specially are escaped.
+func dsn(path string, extra []string) string {
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+	q := []string{
+		"_pragma=busy_timeout(5000)",
+		"_pragma=journal_mode(WAL)",
+		"_pragma=synchronous(FULL)",
+		"_pragma=foreign_keys(1)",
+		"_txlock=immediate",
+	}
+	for _, p := range extra {
+		q = append(q, "_pragma="+p)
+	}
+	return "file:" + esc.Replace(path) + "?" + strings.Join(q, "&")
+}
+
+// verifyPragmas refuses a journal that did not get WAL or full sync: a
+// silently weaker journal could lose a confirmed payment on power loss.
+func (s *SQLite) verifyPragmas(ctx context.Context) error {
+	var mode string
+	var sync int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("journal: open %s: %w", s.path, err)
+	}
+	if err := s.db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
+		return fmt.Errorf("journal: open %s: %w", s.path, err)
+	}
+	if !strings.EqualFold(mode, "wal") || sync != 2 {
+		return fmt.Errorf("journal: open %s: got journal_mode %s, synchronous %d; want wal, 2 (full)", s.path, mode, sync)
+	}
+	return nil
+}
+
+// Path is the journal's database file.
+func (s *SQLite) Path() string { return s.path }
+
+// Close closes the database and releases the single-instance lock.
+func (s *SQLite) Close() error {
+	err := s.db.Close()
+	if s.lock != nil {
+		if lerr := s.lock.Close(); err == nil {
+			err = lerr
+		}
+		s.lock = nil
+	}
+	if err != nil {
+		return fmt.Errorf("journal: close %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// inWrite runs fn in one immediate write transaction and commits it. An
+// error from fn (or from the commit) rolls everything back.
+func (s *SQLite) inWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	select {
+	case s.write <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.write }()
+
+	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE through _txlock
+	if err != nil {
+		return fmt.Errorf("journal: begin transaction: %w", err)
+	}
+	// Deferred, so that a panic in fn still ends the transaction; after a
+	// commit it does nothing.
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("journal: commit: %w", err)
+	}
+	return nil
+}
+
+// stamp is the clock reading as stored: UTC, nanosecond unix time.
+func (s *SQLite) stamp() int64 { return s.now().UnixNano() }
+
+func fromStamp(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func toStamp(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
