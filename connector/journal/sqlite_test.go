@@ -3,7 +3,6 @@ package journal_test
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strings"
 	"testing"
 
@@ -128,8 +127,5 @@ func TestDiskFullLeavesNothingHalfWritten(t *testing.T) {
 	}
 	if err := s.Check(ctx); err != nil {
 		t.Fatalf("Check after a full disk: %v", err)
-	}
-	if _, err := s.Prune(ctx, list[0].CreatedAt); err != nil && !errors.Is(err, context.Canceled) {
-		t.Fatalf("Prune on a full journal: %v", err)
 	}
 }
