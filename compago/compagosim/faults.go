@@ -2,6 +2,7 @@ package compagosim
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -88,7 +89,12 @@ func (s *Server) withFaults(w http.ResponseWriter, r *http.Request, handle func(
 		return
 	}
 	// A client that gave up while the request was delayed never reached the
-	// service: the request has no effect.
+	// service: the request has no effect. The body is read first, because
+	// the HTTP server notices a client leaving only once the body is read.
+	if f.Latency > 0 {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
 	if !wait(r, f.Latency) {
 		return
 	}
