@@ -35,10 +35,11 @@
 //     whose message says the external id already exists (or is duplicate,
 //     unique, taken): the document does not give the code.
 //   - The table's shared codes are told apart by message: 400 naming the
-//     organization, the currency/MXN or "already confirmed"; 404 naming the
-//     terminal or the intent. A 404 that names neither (a wrong base URL) is
-//     ErrValidation, never ErrIntentNotFound: "not found" must not be
-//     guessed, as it may lead a caller to believe no charge exists.
+//     organization, the currency/MXN or "already confirmed"; 404 saying the
+//     terminal or the intent was not found. Any other 404 (a wrong base URL:
+//     "Cannot GET /...") is ErrValidation, never ErrIntentNotFound: "not
+//     found" must not be guessed, as it may lead a caller to believe no
+//     charge exists.
 //     403 counts as unauthorized; 408 as unavailable.
 //   - Once an attempt of Create was ambiguous, any later failure is
 //     reported as ErrOutcomeUnknown (the last answer's status and message

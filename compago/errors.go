@@ -97,11 +97,12 @@ func errorKind(op string, status int, m string) error {
 		return ErrNoOrganization
 	case status == http.StatusBadRequest && has("currency", "mxn"):
 		return ErrCurrency
-	// A 404 says which thing is missing. One that names neither is a wrong
-	// URL, not proof that an intent does not exist.
-	case status == http.StatusNotFound && has("terminal"):
+	// A 404 says which thing was not found. One that does not (a wrong URL:
+	// "Cannot GET /api/payment-intent/x") is no proof that an intent does
+	// not exist.
+	case status == http.StatusNotFound && has("terminal") && has("not found", "does not exist"):
 		return ErrTerminalNotFound
-	case status == http.StatusNotFound && has("intent"):
+	case status == http.StatusNotFound && has("intent") && has("not found", "does not exist"):
 		return ErrIntentNotFound
 	}
 	return ErrValidation
