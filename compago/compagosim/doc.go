@@ -58,7 +58,9 @@
 //   - externalId: a non-blank string of at most MaxExternalIDLength (255)
 //     characters. terminalCode: a string; absent, null or "" is unrouted.
 //     currency must be exactly "MXN" (missing or "mxn" is the document's
-//     400 "Only MXN currency is supported."). Unknown fields are ignored.
+//     400 "Only MXN currency is supported."). Unknown fields are ignored,
+//     and Content-Type is not checked (the body is read as JSON whatever
+//     it says).
 //     Validation errors are 400 with one sentence, e.g. "amount must have at
 //     most 2 decimal places"; a body that is not a JSON object is 400
 //     "Invalid JSON body"; a body over 64 KiB is 413.
