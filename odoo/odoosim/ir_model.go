@@ -57,7 +57,12 @@ func buildIRModels(d *db, _ map[string][]tableField) {
 		return t.getString(fm, r, "field_description") + " (" + t.getString(fm, r, "model") + ")"
 	}
 	fm.beforeCreate = func(t *tx, vals map[string]any) error { return manualFieldCheck(t, vals) }
-	fm.afterCreate = func(t *tx, r *record) error { return installManualField(t, fm, r) }
+	fm.afterCreate = func(t *tx, r *record) error {
+		// The registry reload after a new field burns one more id of the
+		// sequence, as both recorded servers show (7270, then 7272).
+		fm.nextID++
+		return installManualField(t, fm, r)
+	}
 	fm.beforeWrite = func(t *tx, recs []*record, vals map[string]any) error {
 		for _, k := range []string{"name", "ttype", "model_id", "model", "relation"} {
 			for _, r := range recs {
@@ -133,7 +138,9 @@ func manualFieldCheck(t *tx, vals map[string]any) error {
 		state = "manual"
 	}
 	name, _ := vals["name"].(string)
+	fm := t.model("ir.model.fields")
 	if state == "manual" && !strings.HasPrefix(name, "x_") {
+		fm.nextID++ // a refused INSERT still took its id from the sequence
 		return validationError("The operation cannot be completed: Custom fields must have a name that starts with 'x_'!")
 	}
 	if mr == nil {
@@ -141,6 +148,7 @@ func manualFieldCheck(t *tx, vals map[string]any) error {
 	}
 	target := t.model(t.getString(im, mr, "model"))
 	if target != nil && target.byName[name] != nil {
+		fm.nextID++
 		return validationError("The operation cannot be completed: Field names must be unique per model.")
 	}
 	if !fieldNameRE.MatchString(name) {
