@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -129,5 +131,43 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	}
 	if _, err := odoo.New(odoo.Config{URL: "https://odoo.example.com", Password: "key", Protocol: odoo.ProtocolJSON2}); err != nil {
 		t.Errorf("JSON-2 needs only the url and the key: %v", err)
+	}
+}
+
+func TestEveryRequestSaysWhoIsCalling(t *testing.T) {
+	for _, p := range []odoo.Protocol{odoo.ProtocolJSONRPC, odoo.ProtocolXMLRPC, odoo.ProtocolJSON2} {
+		t.Run(string(p), func(t *testing.T) {
+			replay := replayServer(t, 19, connectNames(p)...)
+			agents := make(chan string, 16)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				agents <- r.Header.Get("User-Agent")
+				replay.Config.Handler.ServeHTTP(w, r)
+			}))
+			t.Cleanup(srv.Close)
+			c := newClient(t, srv.URL, 19, p, "admin")
+			if err := c.Connect(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			close(agents)
+			for ua := range agents {
+				if ua != "compago-connector/dev" {
+					t.Errorf("User-Agent = %q, want compago-connector/dev (what Odoo 19 logs per client)", ua)
+				}
+			}
+		})
+	}
+}
+
+func TestCallAfterTheCallerGaveUpSendsNothing(t *testing.T) {
+	srv := replayServer(t, 17, connectNames(odoo.ProtocolJSONRPC)...)
+	c := newClient(t, srv.URL, 17, odoo.ProtocolJSONRPC, "admin")
+	if err := c.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.Search(ctx, "pos.order", nil, odoo.Query{})
+	if !errors.Is(err, context.Canceled) || odoo.IsOutcomeUnknown(err) {
+		t.Errorf("call with a cancelled context = %v, want cancelled with nothing sent", err)
 	}
 }

@@ -35,6 +35,9 @@ type answer struct {
 // do sends one request with the per-request timeout and reads the answer.
 // Failures come back as *Error marked as transport failures.
 func (c *conn) do(ctx context.Context, p Protocol, op, method, path string, body []byte, header http.Header) (answer, error) {
+	if err := ctx.Err(); err != nil { // given up before anything left
+		return answer{}, &Error{Transport: p, Op: op, Err: err, noAnswer: true}
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	var rd io.Reader
@@ -139,8 +142,10 @@ func httpFailure(p Protocol, op string, a answer, what string) *Error {
 	case a.status >= 500:
 		e.Message = "server error without an Odoo answer"
 		e.noAnswer, e.sent = true, true
+	case a.status == http.StatusNotFound && what == "/json/2":
+		e.Message = "no /json/2 endpoint at this address (JSON-2 needs Odoo 19 or later)"
 	case a.status == http.StatusNotFound:
-		e.Message = "no " + what + " endpoint at this address"
+		e.Message = "no " + what + " endpoint at this address (RPC may be disabled on this server: use JSON-2 with an API key)"
 	default:
 		e.Message = snippet(a.body)
 	}

@@ -262,3 +262,31 @@ func TestSimOutageIsATransportFailureAndRecovers(t *testing.T) {
 		}
 	})
 }
+
+func TestSimConcurrentFirstCallsLogInOnce(t *testing.T) {
+	sim := odoosim.New(odoosim.Options{Version: 17})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	c, err := odoo.New(odoo.Config{URL: srv.URL, Database: "sandbox", Username: "admin", Password: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			_, err := c.SearchCount(context.Background(), "pos.session", nil)
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent call: %v", err)
+		}
+	}
+	if n := sim.Stats()["common.authenticate"]; n != 1 {
+		t.Errorf("the client logged in %d times, want once (uid cached)", n)
+	}
+	if n := sim.Stats()["pos.session.search_count"]; n != 8 {
+		t.Errorf("Odoo saw %d counts, want 8", n)
+	}
+}
