@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 )
@@ -419,5 +418,3 @@ func brief(v any) string {
 	}
 	return fmt.Sprintf("%T %s", v, b)
 }
-
-var _ = sort.Strings
