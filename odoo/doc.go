@@ -37,8 +37,11 @@
 //     unknown.
 //   - Outcome unknown: a failure after the request left (timeout, connection
 //     reset, EOF, a malformed answer, HTTP 5xx without an Odoo error body).
-//     A connection that could not be made (dial or DNS failure) is a transport
-//     failure (IsTransport) whose outcome is known: nothing happened.
+//     A connection that could not be made (dial or DNS failure), or a call
+//     whose context had already ended, is a transport failure (IsTransport,
+//     an addition to the five questions) whose outcome is known: nothing
+//     was sent. A stale kept-alive connection closed under a call gives EOF:
+//     outcome unknown, since the client cannot prove Odoo did not read it.
 //   - ErrBadCredentials matches common.authenticate answering false, an
 //     AccessDenied on any call (Odoo's answer to a wrong or expired key) and a
 //     JSON-2 401.

@@ -26,7 +26,7 @@ func matchNothing() Domain { return Cond("id", "=", 0) }
 // And matches what every domain matches. Empty domains (match all) drop
 // out; And() is the empty domain.
 func And(ds ...Domain) Domain {
-	return combine("&", ds, false)
+	return combine("&", ds)
 }
 
 // Or matches what any domain matches. An empty domain among them makes the
@@ -40,7 +40,7 @@ func Or(ds ...Domain) Domain {
 	if len(ds) == 0 {
 		return matchNothing()
 	}
-	return combine("|", ds, true)
+	return combine("|", ds)
 }
 
 // Not matches what d does not. Not of the empty domain matches nothing.
@@ -51,10 +51,11 @@ func Not(d Domain) Domain {
 	return append(Domain{"!"}, single(d)...)
 }
 
-func combine(op string, ds []Domain, keepEmpty bool) Domain {
+// combine joins the non-empty domains with the binary operator op.
+func combine(op string, ds []Domain) Domain {
 	var parts []Domain
 	for _, d := range ds {
-		if len(d) > 0 || keepEmpty {
+		if len(d) > 0 {
 			parts = append(parts, single(d))
 		}
 	}
