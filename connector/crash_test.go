@@ -75,7 +75,7 @@ func (w *world) startChild() *exec.Cmd {
 	return cmd
 }
 
-type testLogWriter struct{ t *testing.T }
+type testLogWriter struct{ t testing.TB }
 
 func (l testLogWriter) Write(p []byte) (int, error) {
 	l.t.Log(string(p))

@@ -103,7 +103,6 @@ type order struct {
 	AmountTotal int64  // centavos
 	AmountPaid  int64  // centavos
 	ConfigID    int64
-	ConfigName  string
 	SessionID   int64
 	Flag        string // x_compago_state
 	Terminal    string
@@ -160,7 +159,7 @@ func (f Fields) decodeOrders(rows []map[string]json.RawMessage) ([]order, error)
 		o.Name, o.State, o.Flag = string(name), string(state), string(flag)
 		o.Terminal, o.IntentID, o.ExternalID = strings.TrimSpace(string(terminal)), string(intent), string(ext)
 		o.AmountTotal, o.AmountPaid, o.Amount = odoo.Centavos(float64(total)), odoo.Centavos(float64(paid)), odoo.Centavos(float64(amount))
-		o.ConfigID, o.ConfigName, o.SessionID = cfg.ID, cfg.Name, session.ID
+		o.ConfigID, o.SessionID = cfg.ID, session.ID
 		out = append(out, o)
 	}
 	return out, nil

@@ -29,7 +29,7 @@ const (
 // world is Odoo and Compago as simulators on loopback, and the journal on
 // a real SQLite file; a daemon (in-process or not) works against them.
 type world struct {
-	t           *testing.T
+	t           testing.TB
 	odoo        *odoosim.Server
 	odooURL     string
 	compago     *compagosim.Server
@@ -44,7 +44,7 @@ type worldOptions struct {
 	protocol odoo.Protocol // default auto
 }
 
-func newWorld(t *testing.T, opt worldOptions) *world {
+func newWorld(t testing.TB, opt worldOptions) *world {
 	t.Helper()
 	if opt.version == 0 {
 		opt.version = 18
@@ -215,7 +215,7 @@ func (w *world) waitState(orderID int64, want string) map[string]any {
 }
 
 // waitFor waits until cond holds.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(waitLimit)
 	for time.Now().Before(deadline) {
@@ -281,7 +281,7 @@ func (w *world) checkInvariants() {
 	}
 }
 
-func toInt64(t *testing.T, v any) int64 {
+func toInt64(t testing.TB, v any) int64 {
 	t.Helper()
 	switch n := v.(type) {
 	case int64:

@@ -26,6 +26,7 @@ type Journal interface {
 // Odoo is what the engine needs of the Odoo client.
 type Odoo interface {
 	SearchRead(ctx context.Context, model string, domain odoo.Domain, q odoo.Query, out any) error
+	Read(ctx context.Context, model string, ids []int64, fields []string, out any) error
 	Write(ctx context.Context, model string, ids []int64, vals map[string]any) error
 	Create(ctx context.Context, model string, vals map[string]any, ctxVals map[string]any) (int64, error)
 	Execute(ctx context.Context, call odoo.Call, out any) error

@@ -35,8 +35,10 @@ func (e *Engine) recordPayment(ctx context.Context, a journal.Attempt) (stillDue
 		SessionID   odoo.Many2One `json:"session_id"`
 		ConfigID    odoo.Many2One `json:"config_id"`
 	}
-	if err := e.odoo.SearchRead(ctx, "pos.order", odoo.Cond("id", "=", a.OrderID),
-		odoo.Query{Fields: []string{"id", "state", "amount_total", "amount_paid", "session_id", "config_id"}}, &orders); err != nil {
+	// read, not search_read: it answers [] for a deleted order, and keeps
+	// the watcher's search_read the only one in Odoo's RPC counts.
+	if err := e.odoo.Read(ctx, "pos.order", []int64{a.OrderID},
+		[]string{"id", "state", "amount_total", "amount_paid", "session_id", "config_id"}, &orders); err != nil {
 		return 0, fmt.Errorf("read order %d: %w", a.OrderID, err)
 	}
 	if len(orders) == 0 {

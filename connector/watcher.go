@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/odoo"
@@ -118,6 +119,10 @@ func (e *Engine) startAttempts(ctx, stop context.Context, orders []order) error 
 	if err != nil {
 		return err
 	}
+	defaults, err := e.defaultTerminals(ctx, orders)
+	if err != nil {
+		return err
+	}
 	var errs []error
 	for _, o := range orders {
 		if why := e.refusal(o, sessions[o.SessionID]); why != "" {
@@ -136,7 +141,7 @@ func (e *Engine) startAttempts(ctx, stop context.Context, orders []order) error 
 		}
 		terminal := o.Terminal
 		if terminal == "" {
-			terminal = e.cfg.Terminals[o.ConfigName]
+			terminal = defaults[o.ConfigID]
 		}
 		a, err := e.journal.Begin(ctx, journal.NewAttempt{
 			OrderID: o.ID, Amount: amount, Terminal: terminal, ExternalIDPrefix: e.cfg.ExternalIDPrefix,
@@ -182,4 +187,35 @@ func (e *Engine) sessionStates(ctx context.Context, orders []order) (map[int64]s
 		states[r.ID] = string(r.State)
 	}
 	return states, nil
+}
+
+// defaultTerminals maps the orders' POS configs to their configured default
+// terminal. The map is keyed by the config's name, which a many2one does not
+// give (it carries the display name, e.g. "Shop (Administrator)"), so the
+// names are read, in one call, only when a default is needed.
+func (e *Engine) defaultTerminals(ctx context.Context, orders []order) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(e.cfg.Terminals) == 0 {
+		return out, nil
+	}
+	var ids []int64
+	for _, o := range orders {
+		if o.Terminal == "" && o.ConfigID != 0 && !slices.Contains(ids, o.ConfigID) {
+			ids = append(ids, o.ConfigID)
+		}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID   int64       `json:"id"`
+		Name odoo.String `json:"name"`
+	}
+	if err := e.odoo.Read(ctx, "pos.config", ids, []string{"id", "name"}, &rows); err != nil {
+		return nil, fmt.Errorf("read POS config names: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = e.cfg.Terminals[string(r.Name)]
+	}
+	return out, nil
 }

@@ -48,7 +48,7 @@ func startSandbox(t *testing.T, args ...string) *sandbox {
 	ctx, cancel := context.WithCancel(context.Background())
 	sb := &sandbox{urls: map[string]string{}, cancel: cancel, done: make(chan error, 1), logs: &syncBuffer{}}
 	base := []string{"sandbox", "--compago-addr=127.0.0.1:0", "--odoo-addr=127.0.0.1:0", "--ui-addr=", "--log-format=json",
-		"--poll-interval=100ms", "--watch-interval=50ms", "--store=" + filepath.Join(t.TempDir(), "journal.db")}
+		"--poll-interval=1s", "--watch-interval=250ms", "--store=" + filepath.Join(t.TempDir(), "journal.db")}
 	go func() {
 		err := run(ctx, append(base, args...), io.Discard, io.MultiWriter(pw, sb.logs))
 		pw.Close()
@@ -121,7 +121,7 @@ func odooCall(t *testing.T, odooURL string, args ...any) any {
 func TestSandboxReadmeFlowPaysAnOrder(t *testing.T) {
 	sb := startSandbox(t)
 	odooURL, compagoURL := sb.url("odoo"), sb.url("compago")
-	id := odooCall(t, odooURL, "pos.order", "create", []any{map[string]any{"session_id": 1, "amount_total": 350.5,
+	id := odooCall(t, odooURL, "pos.order", "create", []any{map[string]any{"session_id": 2, "amount_total": 350.5,
 		"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"}})
 	read := func() map[string]any {
 		rows := odooCall(t, odooURL, "pos.order", "read", []any{[]any{id}},
