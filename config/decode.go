@@ -137,6 +137,8 @@ func asMap(name string, v any) (map[string]string, []*KeyError) {
 // kindOf names the YAML kind of v without its value.
 func kindOf(v any) string {
 	switch v.(type) {
+	case string:
+		return "a string"
 	case bool:
 		return "true or false"
 	case int, int64, uint64, float64:

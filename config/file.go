@@ -121,7 +121,7 @@ func stringMap(v any) (map[string]any, bool) {
 // holdsSecret tells whether a parsed file sets a secret inline.
 func holdsSecret(m map[string]any) bool {
 	for _, s := range secretKeys {
-		if lookupNested(m, s.name) != nil {
+		if v := lookupNested(m, s.name); v != nil && v != "" {
 			return true
 		}
 	}
@@ -149,13 +149,14 @@ func deleteNested(m map[string]any, name string) {
 
 // permissionWarning returns a warning when a file that configures the
 // daemon can be read by users other than its owner: anyone on a file, and
-// the group too on a file holding a secret.
-func permissionWarning(what, path string, mode fs.FileMode, secret bool) string {
+// the group too on a file holding a secret. subject names the file:
+// "config file /etc/…" or "odoo.password_file: /etc/…".
+func permissionWarning(subject string, mode fs.FileMode, secret bool) string {
 	switch {
 	case secret && mode&0o044 != 0:
-		return fmt.Sprintf("%s %s holds a secret and is readable by group or others (mode %04o): chmod 600 it", what, path, mode)
+		return fmt.Sprintf("%s holds a secret and is readable by group or others (mode %04o): chmod 600 it", subject, mode)
 	case mode&0o004 != 0:
-		return fmt.Sprintf("%s %s is readable by every user (mode %04o): chmod 640 or 600 it", what, path, mode)
+		return fmt.Sprintf("%s is readable by every user (mode %04o): chmod 640 or 600 it", subject, mode)
 	}
 	return ""
 }

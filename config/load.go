@@ -166,7 +166,7 @@ func (l *loader) file(f *fileLayer) error {
 		e.Origin = f.path
 		l.fail(e)
 	}
-	if w := permissionWarning("config file", f.path, f.mode, holdsSecret(m)); w != "" {
+	if w := permissionWarning("config file "+f.path, f.mode, holdsSecret(m)); w != "" {
 		l.warnings = append(l.warnings, w)
 	}
 	origin := map[string]string{}
@@ -290,7 +290,7 @@ func (l *loader) secrets(c *Config, paths map[string]string) {
 				continue
 			}
 			*field = secret
-			if w := permissionWarning(s.file, path, mode, true); w != "" {
+			if w := permissionWarning(s.file+": "+path, mode, true); w != "" {
 				l.warnings = append(l.warnings, w)
 			}
 			continue

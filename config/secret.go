@@ -41,6 +41,7 @@ func (s Secret) Format(f fmt.State, verb rune) {
 // MarshalJSON redacts in encoding/json (and so in zerolog's Interface).
 func (s Secret) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(s.String())), nil }
 
-// MarshalText redacts in encoders that use encoding.TextMarshaler, and as a
-// map key.
+// MarshalText redacts in encoders that use encoding.TextMarshaler. (As a
+// JSON map key a Secret would still be written as is: encoding/json uses
+// string kinds directly. Nothing keys a map by a secret.)
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }

@@ -110,7 +110,12 @@ func (c *Config) validateFields(v *validator) {
 	for _, name := range odooFields {
 		final := c.FieldName(name)
 		if other, ok := used[final]; ok {
-			v.failf("connector.fields."+name, "%s is also the name of %s: each field needs its own name", final, other)
+			// Name the entry the user wrote, not the field left as is.
+			renamed, kept := name, other
+			if _, ok := c.Connector.Fields[name]; !ok {
+				renamed, kept = other, name
+			}
+			v.failf("connector.fields."+renamed, "%s is taken by the field %s: each field needs its own name", final, kept)
 		}
 		used[final] = name
 	}
@@ -122,13 +127,13 @@ func (c *Config) validateSweep(v *validator) {
 	}
 	if r := c.Sweep.Retention; r != 0 && r < 24*time.Hour {
 		// The journal is the record of what was charged: a day at least.
-		v.failf("sweep.retention", "must be 0 (keep forever) or at least 24h, got %s", r)
+		v.failf("sweep.retention", "must be 0 (keep forever) or at least 24h, got %s", formatDuration(r))
 	}
 	// Work younger than the longest call may still be in flight: sweeping it
 	// could race a create or a write that is about to succeed.
 	longest := max(c.Odoo.Timeout, c.Compago.Timeout)
 	if c.Sweep.StuckAfter <= longest {
-		v.failf("sweep.stuck_after", "must be longer than odoo.timeout and compago.timeout (%s), got %s", longest, c.Sweep.StuckAfter)
+		v.failf("sweep.stuck_after", "must be longer than odoo.timeout and compago.timeout (%s), got %s", formatDuration(longest), formatDuration(c.Sweep.StuckAfter))
 	}
 }
 
@@ -172,7 +177,7 @@ func (v *validator) oneOf(key, value string, allowed ...string) {
 
 func (v *validator) between(key string, d, lo, hi time.Duration) {
 	if d < lo || d > hi {
-		v.failf(key, "must be between %s and %s, got %s", lo, hi, d)
+		v.failf(key, "must be between %s and %s, got %s", formatDuration(lo), formatDuration(hi), formatDuration(d))
 	}
 }
 
