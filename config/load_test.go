@@ -165,8 +165,11 @@ func TestSecretsFromFiles(t *testing.T) {
 			wantPassword: odooSecret, wantAPIKey: "from-credentials-compago",
 		},
 		{
-			name:         "the environment's secret replaces the file's *_file",
-			file:         fileWith(func(m map[string]any) { set(m, "odoo.password_file", "/no/such/file"); set(m, "compago.api_key_file", keyFile) }),
+			name: "the environment's secret replaces the file's *_file",
+			file: fileWith(func(m map[string]any) {
+				set(m, "odoo.password_file", "/no/such/file")
+				set(m, "compago.api_key_file", keyFile)
+			}),
 			env:          []string{"COMPAGO_CONNECTOR_ODOO__PASSWORD=from-env"},
 			wantPassword: "from-env", wantAPIKey: compagoSecret,
 		},
