@@ -84,7 +84,12 @@ func asDuration(v any) (time.Duration, string) {
 			return 0, fmt.Sprintf(`want a duration like "3s" or "1m30s", got %q`, v)
 		}
 		return d, ""
-	case int, int64, uint64, float64:
+	case int:
+		if v == 0 { // "retention: 0" needs no unit
+			return 0, ""
+		}
+		return 0, fmt.Sprintf(`want a duration with a unit like "3s", got %s`, describe(v))
+	case int64, uint64, float64:
 		return 0, fmt.Sprintf(`want a duration with a unit like "3s", got %s`, describe(v))
 	}
 	return 0, `want a duration like "3s", got ` + describe(v)

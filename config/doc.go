@@ -29,7 +29,7 @@
 //   - Secrets have no flags: a command line is readable by every local user.
 //   - Values must have the type of their key: a number where a string is
 //     expected (database: 2024) is an error asking for quotes, and a
-//     duration needs its unit ("3s", not 3).
+//     duration needs its unit ("3s", not 3; only 0 may go without).
 //   - store.path defaults to $STATE_DIRECTORY/journal.db (the first
 //     directory, when systemd gives several), else
 //     /var/lib/compago-connector/journal.db. connector.external_id_prefix

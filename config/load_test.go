@@ -302,7 +302,7 @@ func TestExternalIDPrefixDefaultsToTheDatabase(t *testing.T) {
 	}
 }
 
-func TestNullValuesKeepDefaults(t *testing.T) {
+func TestNullValuesKeepDefaultsAndZeroNeedsNoUnit(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "c.yaml", `
 odoo:
   url: https://erp.example.com
@@ -313,6 +313,7 @@ odoo:
 compago:
   api_key: "`+compagoSecret+`"
 sweep:
+  retention: 0
 http:
   addr: ""
 `, 0o600)
@@ -322,6 +323,9 @@ http:
 	}
 	if c.Odoo.Timeout != 30*time.Second || c.Sweep.Schedule != "@every 1m" || c.HTTP.Addr != "" {
 		t.Errorf("timeout %s, schedule %q, http %q: want the defaults and the listener disabled", c.Odoo.Timeout, c.Sweep.Schedule, c.HTTP.Addr)
+	}
+	if c.Sweep.Retention != 0 {
+		t.Errorf("retention: 0 gives %s, want 0 (keep forever)", c.Sweep.Retention)
 	}
 }
 
