@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -122,7 +123,7 @@ func (c *Config) validateFields(v *validator) {
 }
 
 func (c *Config) validateSweep(v *validator) {
-	if _, err := cron.ParseStandard(c.Sweep.Schedule); err != nil {
+	if err := parseSchedule(c.Sweep.Schedule); err != nil {
 		v.failf("sweep.schedule", `must be a cron schedule like "*/5 * * * *" or "@every 1m", got %q: %v`, c.Sweep.Schedule, err)
 	}
 	if r := c.Sweep.Retention; r != 0 && r < 24*time.Hour {
@@ -135,6 +136,19 @@ func (c *Config) validateSweep(v *validator) {
 	if c.Sweep.StuckAfter <= longest {
 		v.failf("sweep.stuck_after", "must be longer than odoo.timeout and compago.timeout (%s), got %s", formatDuration(longest), formatDuration(c.Sweep.StuckAfter))
 	}
+}
+
+// parseSchedule checks a sweep schedule. robfig/cron v3.0.1 panics on a
+// time zone prefix with nothing after it ("CRON_TZ=America/Mexico_City"):
+// that is a bad schedule to report, not a reason to crash.
+func parseSchedule(spec string) (err error) {
+	defer func() {
+		if recover() != nil {
+			err = errors.New("a time zone prefix needs a schedule after it")
+		}
+	}()
+	_, err = cron.ParseStandard(spec)
+	return err
 }
 
 // warnings returns what is allowed but probably a mistake.

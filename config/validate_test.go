@@ -51,6 +51,7 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 			set(m, "connector.fields", map[string]any{"x_compago_state": "x_compago_message"})
 		}, wantKey: "connector.fields.x_compago_state", want: "taken by the field x_compago_message"},
 		{name: "schedule not cron", edit: func(m map[string]any) { set(m, "sweep.schedule", "every minute") }, wantKey: "sweep.schedule"},
+		{name: "schedule only a time zone", edit: func(m map[string]any) { set(m, "sweep.schedule", "CRON_TZ=America/Mexico_City") }, wantKey: "sweep.schedule", want: "time zone"},
 		{name: "retention an hour", edit: func(m map[string]any) { set(m, "sweep.retention", "1h") }, wantKey: "sweep.retention", want: "24h"},
 		{name: "stuck_after shorter than a call", edit: func(m map[string]any) { set(m, "sweep.stuck_after", "20s") }, wantKey: "sweep.stuck_after", want: "30s"},
 		{name: "store path empty", edit: func(m map[string]any) { set(m, "store.path", "") }, wantKey: "store.path"},
