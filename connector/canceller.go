@@ -3,13 +3,14 @@ package connector
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/compago-odoo/connector/compago"
 	"github.com/compago-odoo/connector/connector/journal"
 )
 
 // cancelRequested handles an order the cashier flagged cancel_requested.
-func (e *Engine) cancelRequested(ctx, stop context.Context, o order) error {
+func (e *Engine) cancelRequested(ctx context.Context, o order, readStart time.Time) error {
 	latest, err := e.journal.Latest(ctx, o.ID)
 	if errors.Is(err, journal.ErrNotFound) {
 		return e.odoo.Write(ctx, "pos.order", []int64{o.ID}, map[string]any{
@@ -19,7 +20,9 @@ func (e *Engine) cancelRequested(ctx, stop context.Context, o order) error {
 	if err != nil {
 		return err
 	}
-	synced := latest.SyncedVersion >= latest.Version
+	// Synced before the read started: Odoo really shows the cashier's flag
+	// over our last write, so showing the outcome again is right.
+	synced := latest.SyncedVersion >= latest.Version && latest.SyncedAt.Before(readStart)
 	switch latest.State {
 	case journal.Creating, journal.Pending:
 		a, changed, err := e.transition(ctx, latest.ID, func(a *journal.Attempt) error {

@@ -135,7 +135,7 @@ func (e *Engine) createFailed(ctx context.Context, a journal.Attempt, err error)
 // retryCreatesLoop retries the creates whose outcome is not known yet (the
 // write-ahead exists, the intent id does not), with backoff.
 func (e *Engine) retryCreatesLoop(stop, work context.Context) {
-	every(stop, e.cfg.PollInterval, func() {
+	every(stop, min(e.cfg.PollInterval, time.Second), func() {
 		if err := e.RetryCreates(stop); err != nil {
 			e.log.Warn().Err(err).Msg("list attempts waiting for their create")
 		}

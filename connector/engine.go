@@ -75,7 +75,7 @@ type Engine struct {
 	compago Compago
 	log     zerolog.Logger
 
-	busy    busySet    // attempts a goroutine is working on right now
+	busy    busySet    // attempts a Compago call (create, poll, cancel) is in flight for
 	polls   *pollQueue // when each pending intent is read next
 	sem     chan struct{}
 	inWork  sync.WaitGroup

@@ -35,8 +35,9 @@ func (e *Engine) pollLoop(stop, work context.Context) {
 
 func (e *Engine) startPoll(stop, work context.Context, id int64) {
 	if !e.busy.tryAcquire(id) {
-		// Someone else works on it (a cancel, the syncer): look again soon.
-		e.polls.schedule(id, e.cfg.Now().Add(e.cfg.PollInterval/4+time.Millisecond))
+		// A create or cancel of the same attempt is in flight: look again
+		// soon.
+		e.polls.schedule(id, e.cfg.Now().Add(min(e.cfg.PollInterval/4, 100*time.Millisecond)+time.Millisecond))
 		return
 	}
 	if !e.goWork(stop, func() {

@@ -74,11 +74,13 @@ func (e *Engine) SyncOnce(ctx context.Context) int {
 	done := 0
 	now := e.cfg.Now()
 	for _, a := range list {
-		if !s.retry.due(a.ID, now) || !s.parked.due(a.ID, now) || !e.busy.tryAcquire(a.ID) {
+		// No busy lock here: the syncer is one goroutine, and a poll that
+		// changes the attempt meanwhile bumps its version, so MarkSynced of
+		// the version written leaves it due for another pass.
+		if !s.retry.due(a.ID, now) || !s.parked.due(a.ID, now) {
 			continue
 		}
 		err := e.syncAttempt(ctx, a)
-		e.busy.release(a.ID)
 		if err == nil {
 			s.retry.forget(a.ID)
 			s.parked.forget(a.ID)

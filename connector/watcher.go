@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/odoo"
@@ -35,6 +36,9 @@ func (e *Engine) watchLoop(stop, work context.Context) {
 // Compago creates run in the background (bounded); stop ends their start.
 func (e *Engine) WatchOnce(ctx, stop context.Context) (int, error) {
 	f := e.cfg.Fields
+	// What Odoo shows can only be compared with what we wrote before the
+	// read started: a write that landed meanwhile may not be in the answer.
+	readStart := e.cfg.Now()
 	var rows []map[string]json.RawMessage
 	err := e.odoo.SearchRead(ctx, "pos.order",
 		odoo.Cond(f.State, "in", []string{StateRequested, StateCancelRequested}),
@@ -51,14 +55,14 @@ func (e *Engine) WatchOnce(ctx, stop context.Context) (int, error) {
 	for _, o := range orders {
 		switch o.Flag {
 		case StateRequested:
-			start, err := e.requested(ctx, o)
+			start, err := e.requested(ctx, o, readStart)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("order %d: %w", o.ID, err))
 			} else if start {
 				starts = append(starts, o)
 			}
 		case StateCancelRequested:
-			if err := e.cancelRequested(ctx, stop, o); err != nil {
+			if err := e.cancelRequested(ctx, o, readStart); err != nil {
 				errs = append(errs, fmt.Errorf("order %d: %w", o.ID, err))
 			}
 		}
@@ -73,7 +77,7 @@ func (e *Engine) WatchOnce(ctx, stop context.Context) (int, error) {
 
 // requested decides what a "requested" flag means: a new attempt (true), or
 // nothing because the journal already answers it.
-func (e *Engine) requested(ctx context.Context, o order) (bool, error) {
+func (e *Engine) requested(ctx context.Context, o order, readStart time.Time) (bool, error) {
 	latest, err := e.journal.Latest(ctx, o.ID)
 	if errors.Is(err, journal.ErrNotFound) {
 		return true, nil
@@ -84,15 +88,17 @@ func (e *Engine) requested(ctx context.Context, o order) (bool, error) {
 	synced := latest.SyncedVersion >= latest.Version
 	if !latest.State.Final() {
 		// The cashier flagged an order we are already working on: show
-		// them the live attempt again.
-		if synced && latest.State == journal.Pending {
+		// them the live attempt again (unless our write of it may have
+		// landed after the read: then the flag is just stale).
+		if synced && latest.State == journal.Pending && latest.SyncedAt.Before(readStart) {
 			return false, e.touch(ctx, latest.ID, "")
 		}
 		return false, nil
 	}
-	// A final state Odoo has not seen yet: the flag is the old one, not a
-	// retry. The syncer writes the final state first.
-	return synced, nil
+	// A final state Odoo has not seen yet (or may not have seen when the
+	// read started): the flag is the old one, not a retry. The syncer
+	// writes the final state first.
+	return synced && latest.SyncedAt.Before(readStart), nil
 }
 
 // refusal says why an order cannot be charged, or "" when it can.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -61,18 +62,27 @@ func startSandbox(t *testing.T, args ...string) *sandbox {
 		}
 	})
 	want := 2
+	engine := !slices.Contains(args, "--connector=false")
 	sc := bufio.NewScanner(pr)
 	go func() { // keep draining after the URLs are known
 		<-ctx.Done()
 		io.Copy(io.Discard, pr)
 	}()
-	for len(sb.urls) < want && sc.Scan() {
+	// Ready when both simulators said where they listen and, with the
+	// connector, the engine said it started (setup is done by then).
+	for (len(sb.urls) < want || engine) && sc.Scan() {
 		var line struct {
 			URL     string `json:"url"`
 			Message string `json:"message"`
 		}
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line.URL != "" {
+		if json.Unmarshal(sc.Bytes(), &line) != nil {
+			continue
+		}
+		if line.URL != "" {
 			sb.urls[line.Message] = line.URL
+		}
+		if line.Message == "engine started" {
+			engine = false
 		}
 	}
 	go io.Copy(io.Discard, pr)
@@ -218,12 +228,15 @@ store:
 		}
 	}
 	// A wrong Compago key is one FAIL line and exit code 1.
+	data, _ := os.ReadFile(cfgFile)
+	wrongFile := filepath.Join(t.TempDir(), "wrong.yaml")
+	os.WriteFile(wrongFile, bytes.Replace(data, []byte("api_key: sandbox-key"), []byte("api_key: wrong-key-value"), 1), 0o600)
 	out.Reset()
-	err = run(context.Background(), []string{"check", "--config", cfgFile, "-compago.api_key", "wrong"}, &out, io.Discard)
+	err = run(context.Background(), []string{"check", "--config", wrongFile}, &out, io.Discard)
 	if err == nil || !strings.Contains(out.String(), "FAIL compago key") {
 		t.Fatalf("check with a wrong key: %v\n%s", err, out.String())
 	}
-	if strings.Contains(out.String(), "wrong") {
+	if strings.Contains(out.String(), "wrong-key-value") {
 		t.Errorf("check printed the secret:\n%s", out.String())
 	}
 }
