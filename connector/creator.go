@@ -139,6 +139,7 @@ func (e *Engine) retryCreatesLoop(stop, work context.Context) {
 		if err := e.RetryCreates(stop); err != nil {
 			e.log.Warn().Err(err).Msg("list attempts waiting for their create")
 		}
+		e.cfg.Observer.Tick("create")
 	})
 }
 

@@ -26,6 +26,7 @@ type Config struct {
 	DrainTimeout     time.Duration // how long Run waits for work in flight after ctx ends
 	Now              func() time.Time
 	Logger           zerolog.Logger
+	Observer         Observer // metrics and health; nil: none
 }
 
 func (c *Config) setDefaults() {
@@ -52,6 +53,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
 	}
 }
 
@@ -96,8 +100,8 @@ func New(cfg Config, j Journal, o Odoo, c Compago) (*Engine, error) {
 	e := &Engine{
 		cfg:     cfg,
 		journal: j,
-		odoo:    o,
-		compago: c,
+		odoo:    observedOdoo{Odoo: o, obs: cfg.Observer, now: cfg.Now},
+		compago: observedCompago{Compago: c, obs: cfg.Observer, now: cfg.Now},
 		log:     cfg.Logger,
 		polls:   newPollQueue(),
 		sem:     make(chan struct{}, cfg.MaxPolls),

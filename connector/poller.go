@@ -19,9 +19,11 @@ func (e *Engine) pollLoop(stop, work context.Context) {
 		for _, id := range due {
 			e.startPoll(stop, work, id)
 		}
-		wait := time.Hour
+		e.cfg.Observer.Tick("poll")
+		// Wake at least every second so that the loop's liveness shows.
+		wait := time.Second
 		if !next.IsZero() {
-			wait = max(next.Sub(e.cfg.Now()), time.Millisecond)
+			wait = min(max(next.Sub(e.cfg.Now()), time.Millisecond), time.Second)
 		}
 		timer.Reset(wait)
 		select {

@@ -46,6 +46,7 @@ func (s *syncer) loop(stop, work context.Context) {
 	defer t.Stop()
 	for {
 		s.e.SyncOnce(work)
+		s.e.cfg.Observer.Tick("sync")
 		select {
 		case <-stop.Done():
 			return

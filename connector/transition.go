@@ -28,6 +28,7 @@ func (e *Engine) transition(ctx context.Context, id int64, fn func(a *journal.At
 		return a, false, fmt.Errorf("journal update of attempt %d: %w", id, err)
 	}
 	if from != a.State {
+		e.cfg.Observer.Transition(from, a.State, e.cfg.Now().Sub(a.CreatedAt))
 		e.log.Info().Int64("order", a.OrderID).Int("attempt", a.Seq).Str("external_id", a.ExternalID).
 			Str("intent", a.IntentID).Str("terminal", a.Terminal).Int64("amount_centavos", a.Amount).
 			Str("from", string(from)).Str("to", string(a.State)).Str("reason", a.Reason).

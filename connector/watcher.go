@@ -20,6 +20,7 @@ func (e *Engine) watchLoop(stop, work context.Context) {
 	failing := false
 	every(stop, e.cfg.WatchInterval, func() {
 		_, err := e.WatchOnce(work, stop)
+		e.cfg.Observer.Tick("watch")
 		switch {
 		case err != nil && !failing:
 			failing = true
