@@ -22,7 +22,11 @@ Usage:
   compago-connector run      [--config FILE] [flags]   the daemon
   compago-connector setup    [--config FILE] [flags]   create the x_compago_* fields in Odoo (idempotent)
   compago-connector check    [--config FILE] [flags]   check config, Odoo, fields, payment method, Compago key
+  compago-connector doctor   [--config FILE] [flags]   every check the admin needs, with the fix for each failure
+  compago-connector reconcile [--since 24h] [--format table|csv|json] [--refresh]   what does not match, for back office
+  compago-connector intents  list|show|retry|cancel      the journal's payment attempts, for the admin
   compago-connector sandbox  [flags]                   simulators and the daemon, for a demo or development
+  compago-connector bench    [--terminals N] [--orders N] [--duration D]   load benchmark against the simulators
   compago-connector version
 
 Run "compago-connector COMMAND -h" for the flags of a command.
@@ -68,6 +72,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runCheck(ctx, rest, stdout, stderr)
 	case "sandbox":
 		return runSandbox(ctx, rest, stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, rest, stdout, stderr)
+	case "reconcile":
+		return runReconcile(ctx, rest, stdout, stderr)
+	case "intents":
+		return runIntents(ctx, rest, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "compago-connector", buildVersion())
 		return nil
