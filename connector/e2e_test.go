@@ -75,19 +75,20 @@ func TestRoutedPaymentEndsPaidWithOnePaymentLine(t *testing.T) {
 }
 
 func TestUnroutedPaymentIsTakenByAnyTerminal(t *testing.T) {
-	w := newWorld(t, worldOptions{})
-	w.startDaemon(nil)
-	id := w.newOrder(120)
-	w.flag(id, map[string]any{"x_compago_state": "requested"})
-	w.waitState(id, connector.StatePending)
-	if in := w.intentOf(id); in.TerminalCode != "" {
-		t.Fatalf("intent routed to %q, want unrouted", in.TerminalCode)
-	}
-	if _, err := w.compago.ApproveTerminal("TERMINAL-002"); err != nil {
-		t.Fatalf("TERMINAL-002 takes the unrouted intent: %v", err)
-	}
-	w.waitState(id, connector.StatePaid)
-	w.checkInvariants()
+	eachTransport(t, func(t *testing.T, w *world) {
+		w.startDaemon(nil)
+		id := w.newOrder(120)
+		w.flag(id, map[string]any{"x_compago_state": "requested"})
+		w.waitState(id, connector.StatePending)
+		if in := w.intentOf(id); in.TerminalCode != "" {
+			t.Fatalf("intent routed to %q, want unrouted", in.TerminalCode)
+		}
+		if _, err := w.compago.ApproveTerminal("TERMINAL-002"); err != nil {
+			t.Fatalf("TERMINAL-002 takes the unrouted intent: %v", err)
+		}
+		w.waitState(id, connector.StatePaid)
+		w.checkInvariants()
+	})
 }
 
 func TestDefaultTerminalOfThePOSConfig(t *testing.T) {
@@ -102,93 +103,98 @@ func TestDefaultTerminalOfThePOSConfig(t *testing.T) {
 }
 
 func TestCashierCancelsAPendingPayment(t *testing.T) {
-	w := newWorld(t, worldOptions{})
-	w.startDaemon(nil)
-	id := w.newOrder(99.99)
-	w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
-	w.waitState(id, connector.StatePending)
-	w.flag(id, map[string]any{"x_compago_state": "cancel_requested"})
-	o := w.waitState(id, connector.StateCancelled)
-	if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "cancelled") {
-		t.Errorf("cashier message = %q", msg)
-	}
-	if in := w.intentOf(id); in.Status != "CANCELLED" {
-		t.Errorf("intent at Compago is %s, want CANCELLED (the terminal is freed)", in.Status)
-	}
-	if pays := w.payments(id); len(pays) != 0 {
-		t.Errorf("a cancelled payment has payment lines: %v", pays)
-	}
-	w.checkInvariants()
+	eachTransport(t, func(t *testing.T, w *world) {
+		w.startDaemon(nil)
+		id := w.newOrder(99.99)
+		w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+		w.waitState(id, connector.StatePending)
+		w.flag(id, map[string]any{"x_compago_state": "cancel_requested"})
+		o := w.waitState(id, connector.StateCancelled)
+		if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "cancelled") {
+			t.Errorf("cashier message = %q", msg)
+		}
+		if in := w.intentOf(id); in.Status != "CANCELLED" {
+			t.Errorf("intent at Compago is %s, want CANCELLED (the terminal is freed)", in.Status)
+		}
+		if pays := w.payments(id); len(pays) != 0 {
+			t.Errorf("a cancelled payment has payment lines: %v", pays)
+		}
+		w.checkInvariants()
+	})
 }
 
 func TestCancelRacingTheCardEndsPaid(t *testing.T) {
-	w := newWorld(t, worldOptions{})
-	w.startDaemon(func(c *connector.Config) { c.PollInterval = time.Hour }) // only the cancel can learn of the charge
-	id := w.newOrder(45)
-	w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
-	w.waitState(id, connector.StatePending)
-	if _, err := w.compago.ApproveTerminal("TERMINAL-001"); err != nil {
-		t.Fatal(err)
-	}
-	w.flag(id, map[string]any{"x_compago_state": "cancel_requested"})
-	o := w.waitState(id, connector.StatePaid)
-	if len(w.payments(id)) != 1 || o["state"] != "paid" {
-		t.Fatalf("the customer paid before the cancel: want the order paid with one line, got %v", o)
-	}
-	w.checkInvariants()
+	eachTransport(t, func(t *testing.T, w *world) {
+		w.startDaemon(func(c *connector.Config) { c.PollInterval = time.Hour }) // only the cancel can learn of the charge
+		id := w.newOrder(45)
+		w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+		w.waitState(id, connector.StatePending)
+		if _, err := w.compago.ApproveTerminal("TERMINAL-001"); err != nil {
+			t.Fatal(err)
+		}
+		w.flag(id, map[string]any{"x_compago_state": "cancel_requested"})
+		o := w.waitState(id, connector.StatePaid)
+		if len(w.payments(id)) != 1 || o["state"] != "paid" {
+			t.Fatalf("the customer paid before the cancel: want the order paid with one line, got %v", o)
+		}
+		w.checkInvariants()
+	})
 }
 
 func TestNewerPaymentOnTheTerminalReplacesTheOlder(t *testing.T) {
-	w := newWorld(t, worldOptions{})
-	w.startDaemon(nil)
-	first := w.newOrder(10)
-	w.flag(first, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
-	w.waitState(first, connector.StatePending)
-	second := w.newOrder(20)
-	w.flag(second, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
-	w.waitState(second, connector.StatePending)
+	eachTransport(t, func(t *testing.T, w *world) {
+		w.startDaemon(nil)
+		first := w.newOrder(10)
+		w.flag(first, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+		w.waitState(first, connector.StatePending)
+		second := w.newOrder(20)
+		w.flag(second, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+		w.waitState(second, connector.StatePending)
 
-	o := w.waitState(first, connector.StateCancelled)
-	if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "Replaced") || !strings.Contains(msg, "TERMINAL-001") {
-		t.Errorf("the first cashier reads %q, want to be told a newer payment replaced it", msg)
-	}
-	w.compago.ApproveTerminal("TERMINAL-001")
-	w.waitState(second, connector.StatePaid)
-	w.checkInvariants()
+		o := w.waitState(first, connector.StateCancelled)
+		if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "Replaced") || !strings.Contains(msg, "TERMINAL-001") {
+			t.Errorf("the first cashier reads %q, want to be told a newer payment replaced it", msg)
+		}
+		w.compago.ApproveTerminal("TERMINAL-001")
+		w.waitState(second, connector.StatePaid)
+		w.checkInvariants()
+	})
 }
 
 func TestExpiredPaymentIsRetriedWithANewExternalID(t *testing.T) {
-	w := newWorld(t, worldOptions{})
-	w.startDaemon(nil)
-	id := w.newOrder(200)
-	w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-002"})
-	w.waitState(id, connector.StatePending)
-	w.compago.Advance(11 * time.Minute)
-	o := w.waitState(id, connector.StateExpired)
-	if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "expired") {
-		t.Errorf("cashier message = %q, want it to say the request expired", msg)
-	}
+	eachTransport(t, func(t *testing.T, w *world) {
+		w.startDaemon(nil)
+		id := w.newOrder(200)
+		w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-002"})
+		w.waitState(id, connector.StatePending)
+		w.compago.Advance(11 * time.Minute)
+		o := w.waitState(id, connector.StateExpired)
+		if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "expired") {
+			t.Errorf("cashier message = %q, want it to say the request expired", msg)
+		}
 
-	w.flag(id, map[string]any{"x_compago_state": "requested"})
-	waitFor(t, "a second attempt", func() bool {
-		o := w.order(id)
-		return o["x_compago_state"] == connector.StatePending && o["x_compago_external_id"] == fmt.Sprintf("sandbox-%d-2", id)
+		w.flag(id, map[string]any{"x_compago_state": "requested"})
+		waitFor(t, "a second attempt", func() bool {
+			o := w.order(id)
+			return o["x_compago_state"] == connector.StatePending && o["x_compago_external_id"] == fmt.Sprintf("sandbox-%d-2", id)
+		})
+		w.compago.ApproveTerminal("TERMINAL-002")
+		w.waitState(id, connector.StatePaid)
+		w.checkInvariants()
 	})
-	w.compago.ApproveTerminal("TERMINAL-002")
-	w.waitState(id, connector.StatePaid)
-	w.checkInvariants()
 }
 
 func TestUnknownTerminalFailsWithAMessage(t *testing.T) {
-	w := newWorld(t, worldOptions{})
-	w.startDaemon(nil)
-	id := w.newOrder(50)
-	w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "NO-SUCH-TERMINAL"})
-	o := w.waitState(id, connector.StateFailed)
-	if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "NO-SUCH-TERMINAL") {
-		t.Errorf("cashier message = %q, want it to name the terminal", msg)
-	}
-	w.checkInvariants()
+	eachTransport(t, func(t *testing.T, w *world) {
+		w.startDaemon(nil)
+		id := w.newOrder(50)
+		w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "NO-SUCH-TERMINAL"})
+		o := w.waitState(id, connector.StateFailed)
+		if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "NO-SUCH-TERMINAL") {
+			t.Errorf("cashier message = %q, want it to name the terminal", msg)
+		}
+		w.checkInvariants()
+	})
 }
 
 func TestOrdersThatCannotBeChargedAreRefused(t *testing.T) {
@@ -206,41 +212,52 @@ func TestOrdersThatCannotBeChargedAreRefused(t *testing.T) {
 }
 
 func TestOdooDownWhenTheCardIsChargedIsRecordedLater(t *testing.T) {
-	w := newWorld(t, worldOptions{})
-	d := w.startDaemon(nil)
-	id := w.newOrder(75.25)
-	w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
-	w.waitState(id, connector.StatePending)
+	eachTransport(t, func(t *testing.T, w *world) {
+		d := w.startDaemon(nil)
+		id := w.newOrder(75.25)
+		w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+		w.waitState(id, connector.StatePending)
 
-	w.odoo.SetDown(true)
-	w.compago.ApproveTerminal("TERMINAL-001")
-	waitFor(t, "the journal to hold the charge while Odoo is down", func() bool {
-		a, err := d.journal.Latest(t.Context(), id)
-		return err == nil && a.State == "confirmed"
+		w.odoo.SetDown(true)
+		w.compago.ApproveTerminal("TERMINAL-001")
+		waitFor(t, "the journal to hold the charge while Odoo is down", func() bool {
+			a, err := d.journal.Latest(t.Context(), id)
+			return err == nil && a.State == "confirmed"
+		})
+		w.odoo.SetDown(false)
+		w.waitState(id, connector.StatePaid)
+		w.checkInvariants()
 	})
-	w.odoo.SetDown(false)
-	w.waitState(id, connector.StatePaid)
-	w.checkInvariants()
 }
 
 func TestCompago503sStillPayEveryOrder(t *testing.T) {
-	w := newWorld(t, worldOptions{})
-	w.startDaemon(nil)
-	w.compago.SetFaults(compagosim.Faults{ErrorRate: 0.3, Status: 503, When: "before"})
-	var orders []int64
-	for i := range 10 {
-		id := w.newOrder(float64(10 + i))
-		w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": fmt.Sprintf("TERMINAL-00%d", i%3+1)})
-		w.waitState(id, connector.StatePending)
-		in := w.intentOf(id)
-		if _, err := w.compago.Approve(in.ID); err != nil {
-			t.Fatal(err)
+	eachTransport(t, func(t *testing.T, w *world) {
+		w.startDaemon(nil)
+		w.compago.SetFaults(compagosim.Faults{ErrorRate: 0.3, Status: 503, When: "before"})
+		var orders []int64
+		for i := range 10 {
+			id := w.newOrder(float64(10 + i))
+			w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": fmt.Sprintf("TERMINAL-00%d", i%3+1)})
+			w.waitState(id, connector.StatePending)
+			in := w.intentOf(id)
+			if _, err := w.compago.Approve(in.ID); err != nil {
+				t.Fatal(err)
+			}
+			orders = append(orders, id)
 		}
-		orders = append(orders, id)
+		for _, id := range orders {
+			w.waitState(id, connector.StatePaid)
+		}
+		w.compago.ClearFaults()
+		w.checkInvariants()
+	})
+}
+
+// eachTransport runs a scenario once per Odoo transport.
+func eachTransport(t *testing.T, scenario func(t *testing.T, w *world)) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			scenario(t, newWorld(t, worldOptions{version: tr.version, protocol: tr.protocol}))
+		})
 	}
-	for _, id := range orders {
-		w.waitState(id, connector.StatePaid)
-	}
-	w.compago.ClearFaults()
-	w.checkInvariants()
 }
