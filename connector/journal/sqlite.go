@@ -22,6 +22,8 @@ type SQLite struct {
 	// write serializes this process's write transactions, so that they queue
 	// here (honouring ctx) instead of spinning in SQLite's busy handler.
 	write chan struct{}
+	// readOnly: opened by OpenSQLiteReadOnly; every write is refused.
+	readOnly bool
 }
 
 var _ Store = (*SQLite)(nil)
@@ -145,6 +147,9 @@ func (s *SQLite) Close() error {
 // inWrite runs fn in one immediate write transaction and commits it. An
 // error from fn (or from the commit) rolls everything back.
 func (s *SQLite) inWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.readOnly {
+		return ErrReadOnly
+	}
 	select {
 	case s.write <- struct{}{}:
 	case <-ctx.Done():
