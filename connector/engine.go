@@ -79,13 +79,15 @@ type Engine struct {
 	compago Compago
 	log     zerolog.Logger
 
-	busy    busySet    // attempts a Compago call (create, poll, cancel) is in flight for
-	polls   *pollQueue // when each pending intent is read next
-	sem     chan struct{}
-	inWork  sync.WaitGroup
-	syncer  *syncer
-	methods methodCache
-	sweeper *sweeper
+	busy     busySet    // attempts a Compago call (create, poll, cancel) is in flight for
+	polls    *pollQueue // when each pending intent is read next
+	sem      chan struct{}
+	inWork   sync.WaitGroup
+	syncer   *syncer
+	methods  methodCache
+	wizard   wizardCache
+	sessions sessionCache
+	sweeper  *sweeper
 
 	createBackoff *backoff // write-aheads whose create failed, by attempt
 	pollBackoff   *backoff // intents whose read failed, by attempt

@@ -3,6 +3,7 @@ package connector
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -20,40 +21,38 @@ func (e *Engine) recordPayment(ctx context.Context, a journal.Attempt) (stillDue
 	if err != nil {
 		return 0, err
 	}
-	var payments []struct {
-		ID int64 `json:"id"`
-	}
-	if err := e.odoo.SearchRead(ctx, "pos.payment", odoo.Cond("transaction_id", "=", a.IntentID),
-		odoo.Query{Fields: []string{"id"}, Limit: 1}, &payments); err != nil {
-		return 0, fmt.Errorf("look for the payment of intent %s: %w", a.IntentID, err)
-	}
-	var orders []struct {
-		ID          int64         `json:"id"`
-		State       odoo.String   `json:"state"`
-		AmountTotal odoo.Float    `json:"amount_total"`
-		AmountPaid  odoo.Float    `json:"amount_paid"`
-		SessionID   odoo.Many2One `json:"session_id"`
-		ConfigID    odoo.Many2One `json:"config_id"`
-	}
-	// read, not search_read: it answers [] for a deleted order, and keeps
-	// the watcher's search_read the only one in Odoo's RPC counts.
-	if err := e.odoo.Read(ctx, "pos.order", []int64{a.OrderID},
-		[]string{"id", "state", "amount_total", "amount_paid", "session_id", "config_id"}, &orders); err != nil {
-		return 0, fmt.Errorf("read order %d: %w", a.OrderID, err)
-	}
-	if len(orders) == 0 {
-		return 0, &attentionError{what: "the order no longer exists in Odoo"}
-	}
-	o := orders[0]
-	total, paid := odoo.Centavos(float64(o.AmountTotal)), odoo.Centavos(float64(o.AmountPaid))
-	if len(payments) == 0 {
-		if o.State != "draft" {
-			return 0, &attentionError{what: fmt.Sprintf("the order is already %s", o.State)}
-		}
-		if err := e.checkSession(ctx, o.SessionID.ID); err != nil {
+	// Write-ahead on the Odoo side too: once the journal says "recording",
+	// an add_payment may have been applied without us hearing of it, so a
+	// retry looks for the payment first. The first try saves that read.
+	mayExist := a.Reason == reasonRecording
+	if !mayExist {
+		if _, _, err := e.transition(ctx, a.ID, func(x *journal.Attempt) error {
+			if x.State != journal.Confirmed || x.Reason == reasonRecording {
+				return errNoChange
+			}
+			x.Reason = reasonRecording
+			return nil
+		}); err != nil {
 			return 0, err
 		}
-		if len(configIDs) > 0 && !contains(configIDs, o.ConfigID.ID) {
+	}
+	exists := false
+	if mayExist {
+		var payments []struct {
+			ID int64 `json:"id"`
+		}
+		if err := e.odoo.SearchRead(ctx, "pos.payment", odoo.Cond("transaction_id", "=", a.IntentID),
+			odoo.Query{Fields: []string{"id"}, Limit: 1}, &payments); err != nil {
+			return 0, fmt.Errorf("look for the payment of intent %s: %w", a.IntentID, err)
+		}
+		exists = len(payments) > 0
+	}
+	o, err := e.orderToPay(ctx, a.OrderID, exists)
+	if err != nil {
+		return 0, err
+	}
+	if !exists {
+		if len(configIDs) > 0 && !slices.Contains(configIDs, o.ConfigID.ID) {
 			return 0, &attentionError{what: fmt.Sprintf("payment method %q is not allowed in POS %q", e.cfg.PaymentMethod, o.ConfigID.Name)}
 		}
 		err := e.odoo.Execute(ctx, odoo.Call{
@@ -71,9 +70,9 @@ func (e *Engine) recordPayment(ctx context.Context, a journal.Attempt) (stillDue
 			// its transaction_id before adding anything.
 			return 0, fmt.Errorf("add payment of intent %s to order %d: %w", a.IntentID, a.OrderID, err)
 		}
-		paid += a.Amount
+		o.AmountPaid += odoo.Float(odoo.Amount(a.Amount))
 	}
-	stillDue = total - paid
+	stillDue = odoo.Centavos(float64(o.AmountTotal)) - odoo.Centavos(float64(o.AmountPaid))
 	if o.State == "draft" && stillDue <= 0 {
 		if err := e.completeOrder(ctx, a.OrderID, methodID, o.ConfigID.ID); err != nil {
 			return 0, err
@@ -82,19 +81,68 @@ func (e *Engine) recordPayment(ctx context.Context, a journal.Attempt) (stillDue
 	return max(stillDue, 0), nil
 }
 
+// reasonRecording marks a confirmed attempt whose payment may already be
+// in Odoo.
+const reasonRecording = "recording"
+
+// payableOrder is what the recorder reads of an order.
+type payableOrder struct {
+	ID          int64         `json:"id"`
+	State       odoo.String   `json:"state"`
+	AmountTotal odoo.Float    `json:"amount_total"`
+	AmountPaid  odoo.Float    `json:"amount_paid"`
+	ConfigID    odoo.Many2One `json:"config_id"`
+}
+
+// orderToPay reads the order in one call whose domain also asks that its
+// session be open; only when that finds nothing does a second read say
+// why. A payment is added only to a draft order of an open session.
+func (e *Engine) orderToPay(ctx context.Context, orderID int64, paymentExists bool) (payableOrder, error) {
+	fields := []string{"id", "state", "amount_total", "amount_paid", "config_id"}
+	var orders []payableOrder
+	if err := e.odoo.SearchRead(ctx, "pos.order",
+		odoo.And(odoo.Cond("id", "=", orderID), odoo.Cond("session_id.state", "=", "opened")),
+		odoo.Query{Fields: fields}, &orders); err != nil {
+		return payableOrder{}, fmt.Errorf("read order %d: %w", orderID, err)
+	}
+	if len(orders) == 0 {
+		if err := e.odoo.Read(ctx, "pos.order", []int64{orderID}, fields, &orders); err != nil {
+			return payableOrder{}, fmt.Errorf("read order %d: %w", orderID, err)
+		}
+		if len(orders) == 0 {
+			return payableOrder{}, &attentionError{what: "the order no longer exists in Odoo"}
+		}
+		if !paymentExists {
+			return payableOrder{}, &attentionError{what: "its POS session is closed"}
+		}
+	}
+	o := orders[0]
+	if !paymentExists && o.State != "draft" {
+		return payableOrder{}, &attentionError{what: fmt.Sprintf("the order is already %s", o.State)}
+	}
+	return o, nil
+}
+
 // completeOrder runs the back-office payment wizard with amount 0 on a
 // fully paid draft order: Odoo then marks it paid and does what its own
 // POS does (picking, invoice when asked, open screens told).
 func (e *Engine) completeOrder(ctx context.Context, orderID, methodID, configID int64) error {
 	octx := map[string]any{"active_id": orderID, "active_ids": []int64{orderID}, "active_model": "pos.order"}
-	wizard, err := e.odoo.Create(ctx, "pos.make.payment", map[string]any{
-		"amount": 0.0, "payment_method_id": methodID, "config_id": configID,
-	}, octx)
+	wizard, err := e.wizard.get(ctx, e.odoo, methodID, configID, octx)
 	if err != nil {
-		return fmt.Errorf("open the payment wizard for order %d: %w", orderID, err)
+		return err
 	}
 	var action map[string]any
-	if err := e.odoo.Execute(ctx, odoo.Call{Model: "pos.make.payment", Method: "check", IDs: []int64{wizard}, Context: octx}, &action); err != nil {
+	err = e.odoo.Execute(ctx, odoo.Call{Model: "pos.make.payment", Method: "check", IDs: []int64{wizard}, Context: octx}, &action)
+	if odoo.IsMissing(err) && !odoo.IsOutcomeUnknown(err) {
+		// Odoo vacuums old wizards; open a new one and try once more.
+		e.wizard.forget(wizard)
+		if wizard, err = e.wizard.get(ctx, e.odoo, methodID, configID, octx); err != nil {
+			return err
+		}
+		err = e.odoo.Execute(ctx, odoo.Call{Model: "pos.make.payment", Method: "check", IDs: []int64{wizard}, Context: octx}, &action)
+	}
+	if err != nil {
 		if odoo.IsUserError(err) {
 			return &attentionError{what: "Odoo refused to complete the order: " + odooMessage(err)}
 		}
@@ -103,18 +151,36 @@ func (e *Engine) completeOrder(ctx context.Context, orderID, methodID, configID 
 	return nil
 }
 
-func (e *Engine) checkSession(ctx context.Context, sessionID int64) error {
-	var sessions []struct {
-		State odoo.String `json:"state"`
+// wizardCache keeps one pos.make.payment wizard (amount 0) open and reuses
+// it: its check works on the order named by the call's active_id, so one
+// wizard serves every order and completing an order costs one call.
+type wizardCache struct {
+	mu sync.Mutex
+	id int64
+}
+
+func (w *wizardCache) get(ctx context.Context, o Odoo, methodID, configID int64, octx map[string]any) (int64, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.id != 0 {
+		return w.id, nil
 	}
-	if err := e.odoo.SearchRead(ctx, "pos.session", odoo.Cond("id", "=", sessionID),
-		odoo.Query{Fields: []string{"state"}}, &sessions); err != nil {
-		return fmt.Errorf("read session %d: %w", sessionID, err)
+	id, err := o.Create(ctx, "pos.make.payment", map[string]any{
+		"amount": 0.0, "payment_method_id": methodID, "config_id": configID,
+	}, octx)
+	if err != nil {
+		return 0, fmt.Errorf("open the payment wizard: %w", err)
 	}
-	if len(sessions) == 0 || sessions[0].State != "opened" {
-		return &attentionError{what: "its POS session is closed"}
+	w.id = id
+	return id, nil
+}
+
+func (w *wizardCache) forget(id int64) {
+	w.mu.Lock()
+	if w.id == id {
+		w.id = 0
 	}
-	return nil
+	w.mu.Unlock()
 }
 
 // odooMessage is the human part of an Odoo error.
@@ -123,15 +189,6 @@ func odooMessage(err error) string {
 		return oe.Message
 	}
 	return err.Error()
-}
-
-func contains(ids []int64, id int64) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
 
 // methodCache resolves the configured payment method once.

@@ -147,6 +147,11 @@ func (e *Engine) syncAttempt(ctx context.Context, a journal.Attempt) error {
 			return nil
 		}
 	}
+	if a.State == journal.Creating && a.Message == "" {
+		// Nothing the cashier needs yet: the flag stays "requested" until
+		// the intent exists. Saves Odoo a write per payment.
+		return e.journal.MarkSynced(ctx, a.ID, a.Version)
+	}
 	latest, err := e.journal.Latest(ctx, a.OrderID)
 	if err != nil {
 		return err

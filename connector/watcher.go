@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/compago-odoo/connector/connector/journal"
@@ -168,32 +169,58 @@ func (e *Engine) startAttempts(ctx, stop context.Context, orders []order) error 
 	return errors.Join(errs...)
 }
 
-// sessionStates reads the state of the orders' POS sessions in one call.
+// sessionTTL is how long a POS session's state is trusted: sessions open
+// and close a few times a day, and the recorder checks again before it
+// adds a payment, so a short cache saves Odoo a read per payment.
+const sessionTTL = 10 * time.Second
+
+// sessionCache remembers the state of POS sessions for sessionTTL.
+type sessionCache struct {
+	mu    sync.Mutex
+	state map[int64]string
+	at    map[int64]time.Time
+}
+
+// sessionStates gives the state of the orders' POS sessions, reading the
+// ones it does not know (or knows for too long) in one call.
 func (e *Engine) sessionStates(ctx context.Context, orders []order) (map[int64]string, error) {
-	ids := make([]int64, 0, len(orders))
-	seen := map[int64]bool{}
+	c := &e.sessions
+	now := e.cfg.Now()
+	c.mu.Lock()
+	if c.state == nil {
+		c.state, c.at = map[int64]string{}, map[int64]time.Time{}
+	}
+	var ids []int64
 	for _, o := range orders {
-		if o.SessionID != 0 && !seen[o.SessionID] {
-			seen[o.SessionID] = true
+		if o.SessionID != 0 && now.Sub(c.at[o.SessionID]) > sessionTTL && !slices.Contains(ids, o.SessionID) {
 			ids = append(ids, o.SessionID)
 		}
 	}
-	states := map[int64]string{}
-	if len(ids) == 0 {
-		return states, nil
+	c.mu.Unlock()
+	if len(ids) > 0 {
+		var rows []struct {
+			ID    int64       `json:"id"`
+			State odoo.String `json:"state"`
+		}
+		if err := e.odoo.Read(ctx, "pos.session", ids, []string{"id", "state"}, &rows); err != nil {
+			return nil, fmt.Errorf("read POS sessions: %w", err)
+		}
+		c.mu.Lock()
+		for _, id := range ids {
+			c.state[id], c.at[id] = "", now // a session Odoo does not return is not open
+		}
+		for _, r := range rows {
+			c.state[r.ID] = string(r.State)
+		}
+		c.mu.Unlock()
 	}
-	var rows []struct {
-		ID    int64       `json:"id"`
-		State odoo.String `json:"state"`
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[int64]string, len(orders))
+	for _, o := range orders {
+		out[o.SessionID] = c.state[o.SessionID]
 	}
-	if err := e.odoo.SearchRead(ctx, "pos.session", odoo.Cond("id", "in", ids),
-		odoo.Query{Fields: []string{"id", "state"}}, &rows); err != nil {
-		return nil, fmt.Errorf("read POS sessions: %w", err)
-	}
-	for _, r := range rows {
-		states[r.ID] = string(r.State)
-	}
-	return states, nil
+	return out, nil
 }
 
 // defaultTerminals maps the orders' POS configs to their configured default
