@@ -71,6 +71,20 @@ func (s *Server) Decline(id string) (Intent, error) {
 	return s.view(in, now), nil
 }
 
+// Expire ends one pending intent's 10 minutes now, as if the terminal had
+// let it time out, without moving the clock for the others (load tests
+// expire a share of their intents this way).
+func (s *Server) Expire(id string) (Intent, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, err := s.pendingIntent(id)
+	if err != nil {
+		return Intent{}, err
+	}
+	in.expireNow = true
+	return s.view(in, s.clock.now()), nil
+}
+
 // pendingIntent finds an intent that a terminal can still charge.
 // The caller holds s.mu.
 func (s *Server) pendingIntent(id string) (*Intent, error) {

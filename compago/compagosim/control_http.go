@@ -16,6 +16,9 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /sim/payment-intents/{id}/decline", func(w http.ResponseWriter, r *http.Request) {
 		s.answerIntent(w)(s.Decline(r.PathValue("id")))
 	})
+	mux.HandleFunc("POST /sim/payment-intents/{id}/expire", func(w http.ResponseWriter, r *http.Request) {
+		s.answerIntent(w)(s.Expire(r.PathValue("id")))
+	})
 	mux.HandleFunc("POST /sim/terminals/{code}/approve", func(w http.ResponseWriter, r *http.Request) {
 		s.answerIntent(w)(s.ApproveTerminal(r.PathValue("code")))
 	})

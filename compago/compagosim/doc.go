@@ -76,6 +76,8 @@
 //
 // # Terminal actions (control API)
 //
+//   - Expire (POST /sim/payment-intents/{id}/expire): that one intent's 10
+//     minutes are over now; the clock does not move for the others.
 //   - Approve: the card is charged: CONFIRMED, paymentSummary SUCCESS. An
 //     unrouted intent approved by id is taken by its organization's first
 //     terminal; ApproveTerminal approves the intent routed to that terminal,

@@ -468,3 +468,23 @@ func TestUnknownRoutesAnswerJSON404(t *testing.T) {
 		t.Errorf("DELETE answered %d %v", code, m)
 	}
 }
+
+func TestExpireEndsOneIntentAndLeavesTheOthersPayable(t *testing.T) {
+	s := newSim(t, compagosim.Options{})
+	gone := s.mustCreate(t, intentBody("order-1", "TERMINAL-001"))
+	kept := s.mustCreate(t, intentBody("order-2", "TERMINAL-002"))
+	if code, m := s.call(t, "POST", "/sim/payment-intents/"+gone+"/expire", "", ""); code != 200 || m["expired"] != true {
+		t.Fatalf("expire answered %d %v", code, m)
+	}
+	_, m := s.call(t, "GET", "/api/payment-intent/"+gone, key, "")
+	if m["status"] != "PENDING" || m["expired"] != true {
+		t.Errorf("poll of the expired intent = %v, want PENDING and expired", m)
+	}
+	_, m = s.call(t, "GET", "/api/payment-intent/"+kept, key, "")
+	if m["expired"] != false {
+		t.Errorf("the other intent = %v, want it still payable", m)
+	}
+	if code, _ := s.call(t, "POST", "/sim/payment-intents/"+gone+"/approve", "", ""); code != 409 {
+		t.Errorf("approve after expiry answered %d, want 409", code)
+	}
+}

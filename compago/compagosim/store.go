@@ -20,6 +20,8 @@ type Intent struct {
 	CancelReason   string // "", CancelRequested or CancelReplaced
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+
+	expireNow bool // set by Expire: the intent's 10 minutes are over now
 }
 
 // Terminal is a POS terminal and the routed intent it is waiting on.
@@ -54,7 +56,7 @@ var (
 )
 
 func (s *Server) expired(in *Intent, now time.Time) bool {
-	return in.Status == StatusPending && !now.Before(in.CreatedAt.Add(ExpiresAfter))
+	return in.Status == StatusPending && (in.expireNow || !now.Before(in.CreatedAt.Add(ExpiresAfter)))
 }
 
 // view is a copy of in with Expired computed at now.
