@@ -43,7 +43,12 @@ type Config struct {
 		StuckAfter time.Duration // sweep.stuck_after: write-ahead and outbox items older than this are swept
 	}
 	Store struct {
-		Path string // store.path: the journal (SQLite)
+		Driver string // store.driver: sqlite (default, one daemon) | postgres (several daemons share the journal)
+		Path   string // store.path: the journal file when the driver is sqlite
+		// DSN is store.dsn | store.dsn_file | $CREDENTIALS_DIRECTORY/store-dsn:
+		// the PostgreSQL connection string (URL or key=value), a secret since
+		// it usually holds a password. Required when the driver is postgres.
+		DSN Secret
 	}
 	HTTP struct {
 		Addr string // http.addr: health and metrics listener; "" disables it
@@ -76,6 +81,7 @@ func Defaults() *Config {
 	c.Sweep.Schedule = "@every 1m"
 	c.Sweep.Retention = 90 * 24 * time.Hour
 	c.Sweep.StuckAfter = 2 * time.Minute
+	c.Store.Driver = "sqlite"
 	c.Store.Path = DefaultStorePath
 	c.HTTP.Addr = "127.0.0.1:9477"
 	c.Log.Level = "info"

@@ -5,7 +5,8 @@
 // start with one line per problem, each naming its key.
 //
 // The keys are those of DESIGN.md, plus compago.max_concurrent_polls,
-// connector.fields, sweep.stuck_after and the *_file keys;
+// connector.fields, sweep.stuck_after, store.driver, store.dsn and the
+// *_file keys;
 // deploy/compago-connector.example.yaml shows each with its default. The
 // package logs nothing: Load returns warnings for the caller to show.
 //
@@ -36,6 +37,12 @@
 //     defaults to odoo.database lowercased with every run of other
 //     characters made one "-", at most 24 characters ("odoo" if nothing is
 //     left); a configured prefix may also hold upper case and "_".
+//   - store.driver is sqlite (one daemon, store.path) or postgres (several
+//     daemons share one journal, store.dsn). The DSN is a secret like the
+//     passwords (store.dsn_file, the credential store-dsn), since it
+//     usually carries one; it is checked only for its shape (a postgres://
+//     URL or key=value pairs) and never echoed; the driver parses it. A
+//     DSN set while the driver is sqlite is a warning, not an error.
 //   - Minimums and maximums: poll_interval 1s–1m, watch_interval 250ms–1m,
 //     timeouts from 1s, max_concurrent_polls 1–1024, retention 0 or ≥ 24h (the
 //     journal is the record of what was charged), and stuck_after longer

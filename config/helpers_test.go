@@ -14,6 +14,7 @@ import (
 const (
 	odooSecret    = "odoo-secret-0451"
 	compagoSecret = "compago-secret-0452"
+	dsnSecret     = "dsn-secret-0453" // the password inside store.dsn
 )
 
 // validFile returns the smallest configuration file the daemon starts with.
@@ -100,7 +101,7 @@ func mustLoad(t *testing.T, file map[string]any, env []string, args ...string) *
 // assertNoSecret fails when text shows one of the test secrets.
 func assertNoSecret(t *testing.T, what, text string) {
 	t.Helper()
-	for _, s := range []string{odooSecret, compagoSecret} {
+	for _, s := range []string{odooSecret, compagoSecret, dsnSecret} {
 		if strings.Contains(text, s) {
 			t.Errorf("%s shows a secret: %s", what, text)
 		}

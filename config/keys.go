@@ -54,7 +54,10 @@ var keys = []key{
 	{"sweep.schedule", kindString, "cron schedule of the sweep", func(c *Config) any { return &c.Sweep.Schedule }},
 	{"sweep.retention", kindDuration, "age at which settled journal rows are pruned (0 keeps them)", func(c *Config) any { return &c.Sweep.Retention }},
 	{"sweep.stuck_after", kindDuration, "age at which unfinished work is swept", func(c *Config) any { return &c.Sweep.StuckAfter }},
-	{"store.path", kindString, "path of the journal database", func(c *Config) any { return &c.Store.Path }},
+	{"store.driver", kindString, "sqlite | postgres", func(c *Config) any { return &c.Store.Driver }},
+	{"store.path", kindString, "path of the journal database (sqlite)", func(c *Config) any { return &c.Store.Path }},
+	{"store.dsn", kindSecret, "PostgreSQL connection string (postgres)", func(c *Config) any { return &c.Store.DSN }},
+	{"store.dsn_file", kindPath, "file holding the PostgreSQL connection string", nil},
 	{"http.addr", kindString, `health and metrics listen address ("" disables)`, func(c *Config) any { return &c.HTTP.Addr }},
 	{"log.level", kindString, "debug | info | warn | error", func(c *Config) any { return &c.Log.Level }},
 	{"log.format", kindString, "json | console", func(c *Config) any { return &c.Log.Format }},
@@ -69,6 +72,7 @@ type secretKey struct {
 var secretKeys = []secretKey{
 	{"odoo.password", "odoo.password_file", "odoo-password", func(c *Config) *Secret { return &c.Odoo.Password }},
 	{"compago.api_key", "compago.api_key_file", "compago-api-key", func(c *Config) *Secret { return &c.Compago.APIKey }},
+	{"store.dsn", "store.dsn_file", "store-dsn", func(c *Config) *Secret { return &c.Store.DSN }},
 }
 
 // lookupKey returns the key called name.

@@ -71,7 +71,9 @@ func TestEnvironmentSetsEveryKey(t *testing.T) {
 		"COMPAGO_CONNECTOR_SWEEP__SCHEDULE=*/5 * * * *",
 		"COMPAGO_CONNECTOR_SWEEP__RETENTION=0",
 		"COMPAGO_CONNECTOR_SWEEP__STUCK_AFTER=5m",
+		"COMPAGO_CONNECTOR_STORE__DRIVER=postgres",
 		"COMPAGO_CONNECTOR_STORE__PATH=/srv/journal.db",
+		"COMPAGO_CONNECTOR_STORE__DSN=postgres://compago:" + dsnSecret + "@db.example.com/compago",
 		"COMPAGO_CONNECTOR_HTTP__ADDR=",
 		"COMPAGO_CONNECTOR_LOG__LEVEL=debug",
 		"COMPAGO_CONNECTOR_LOG__FORMAT=console",
@@ -98,7 +100,9 @@ func TestEnvironmentSetsEveryKey(t *testing.T) {
 	want.Sweep.Schedule = "*/5 * * * *"
 	want.Sweep.Retention = 0
 	want.Sweep.StuckAfter = 5 * time.Minute
+	want.Store.Driver = "postgres"
 	want.Store.Path = "/srv/journal.db"
+	want.Store.DSN = Secret("postgres://compago:" + dsnSecret + "@db.example.com/compago")
 	want.HTTP.Addr = ""
 	want.Log.Level = "debug"
 	want.Log.Format = "console"

@@ -24,7 +24,7 @@ func (c *Config) Validate() error {
 	c.validateCompago(v)
 	c.validateConnector(v)
 	c.validateSweep(v)
-	v.nonEmpty("store.path", c.Store.Path)
+	c.validateStore(v)
 	if c.HTTP.Addr != "" {
 		if _, port, err := net.SplitHostPort(c.HTTP.Addr); err != nil || !validPort(port) {
 			v.failf("http.addr", `must be host:port like "127.0.0.1:9477" (or "" to disable), got %q`, c.HTTP.Addr)
@@ -122,6 +122,32 @@ func (c *Config) validateFields(v *validator) {
 	}
 }
 
+func (c *Config) validateStore(v *validator) {
+	switch c.Store.Driver {
+	case "sqlite":
+		v.nonEmpty("store.path", c.Store.Path)
+	case "postgres":
+		switch dsn := c.Store.DSN.Value(); {
+		case strings.TrimSpace(dsn) == "":
+			v.failf("store.dsn", "required when store.driver is postgres: set store.dsn or store.dsn_file, or give systemd the credential store-dsn")
+		case !looksLikeDSN(dsn):
+			// The value is never echoed: it usually holds a password.
+			v.failf("store.dsn", `must be a PostgreSQL URL ("postgres://user:password@host/db") or key=value pairs ("host=db user=compago dbname=compago")`)
+		}
+	default:
+		v.failf("store.driver", "must be one of sqlite, postgres, got %q", c.Store.Driver)
+	}
+}
+
+// looksLikeDSN tells a PostgreSQL connection string from a mistake (a path,
+// a bare host name) without parsing it fully: the driver does that at open.
+func looksLikeDSN(dsn string) bool {
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		return true
+	}
+	return !strings.Contains(dsn, "://") && strings.Contains(dsn, "=")
+}
+
 func (c *Config) validateSweep(v *validator) {
 	if err := parseSchedule(c.Sweep.Schedule); err != nil {
 		v.failf("sweep.schedule", `must be a cron schedule like "*/5 * * * *" or "@every 1m", got %q: %v`, c.Sweep.Schedule, err)
@@ -156,6 +182,9 @@ func (c *Config) warnings() []string {
 	var out []string
 	if u, err := url.Parse(c.Compago.BaseURL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		out = append(out, fmt.Sprintf("compago.base_url: %s is plain HTTP: the API key and payments would cross the network unencrypted", u.Redacted()))
+	}
+	if c.Store.Driver != "postgres" && c.Store.DSN != "" {
+		out = append(out, fmt.Sprintf("store.dsn: set, but store.driver is %s: the DSN is not used", c.Store.Driver))
 	}
 	return out
 }

@@ -55,6 +55,20 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		{name: "retention an hour", edit: func(m map[string]any) { set(m, "sweep.retention", "1h") }, wantKey: "sweep.retention", want: "24h"},
 		{name: "stuck_after shorter than a call", edit: func(m map[string]any) { set(m, "sweep.stuck_after", "20s") }, wantKey: "sweep.stuck_after", want: "30s"},
 		{name: "store path empty", edit: func(m map[string]any) { set(m, "store.path", "") }, wantKey: "store.path"},
+		{name: "store driver unknown", edit: func(m map[string]any) { set(m, "store.driver", "mysql") }, wantKey: "store.driver", want: "sqlite, postgres"},
+		{name: "postgres without a dsn", edit: func(m map[string]any) { set(m, "store.driver", "postgres") }, wantKey: "store.dsn", want: "store.dsn_file"},
+		{name: "postgres dsn a path, not shown", edit: func(m map[string]any) {
+			set(m, "store.driver", "postgres")
+			set(m, "store.dsn", "/var/lib/"+dsnSecret)
+		}, wantKey: "store.dsn", want: "postgres://"},
+		{name: "postgres dsn of another database, not shown", edit: func(m map[string]any) {
+			set(m, "store.driver", "postgres")
+			set(m, "store.dsn", "mysql://root:"+dsnSecret+"@db/compago")
+		}, wantKey: "store.dsn", want: "key=value"},
+		{name: "dsn and dsn_file together", edit: func(m map[string]any) {
+			set(m, "store.dsn", "postgres://db/x")
+			set(m, "store.dsn_file", "/etc/dsn")
+		}, wantKey: "store.dsn_file", want: "set only one"},
 		{name: "http addr without port", edit: func(m map[string]any) { set(m, "http.addr", "localhost") }, wantKey: "http.addr"},
 		{name: "log level unknown", edit: func(m map[string]any) { set(m, "log.level", "verbose") }, wantKey: "log.level"},
 		{name: "log format unknown", edit: func(m map[string]any) { set(m, "log.format", "text") }, wantKey: "log.format"},
