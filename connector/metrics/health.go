@@ -88,7 +88,7 @@ type Health struct {
 	ticks    map[string]time.Time
 	answered map[string]time.Time // system → last answer
 	silent   map[string]time.Time // system → last call that got no answer
-	lastErr  map[string]string    // system → that call's error
+	lastErr  map[string]string    // system → that call's error; "" once it answered again
 }
 
 // NewHealth returns the health of an engine that has not started yet.
@@ -113,6 +113,7 @@ func (h *Health) Call(system, _ string, _ time.Duration, err error) {
 	defer h.mu.Unlock()
 	if answered(system, err) {
 		h.answered[system] = now
+		h.lastErr[system] = ""
 		return
 	}
 	h.silent[system] = now
@@ -200,7 +201,7 @@ func (h *Health) checkOdoo(now time.Time) Check {
 
 func (h *Health) checkCompago(now time.Time) Check {
 	silent, last := h.silent["compago"], h.answered["compago"]
-	if !silent.IsZero() && silent.After(last) && now.Sub(silent) <= h.cfg.CompagoWindow {
+	if h.lastErr["compago"] != "" && now.Sub(silent) <= h.cfg.CompagoWindow {
 		return Check{Name: "compago", Detail: "latest call got no answer" + h.lastErrText("compago")}
 	}
 	if last.IsZero() {
