@@ -131,11 +131,11 @@ type intentInfo struct {
 
 func (r *Reconciler) readJournal(ctx context.Context, w *world, since time.Time) error {
 	live := []journal.State{journal.Creating, journal.Pending, journal.Cancelling, journal.Confirmed}
-	for _, f := range []journal.Filter{
-		{CreatedAfter: since.Add(-time.Nanosecond)}, // CreatedAfter is strict: the window starts at since
-		{States: live},
-		{Unsynced: true},
-	} {
+	window := journal.Filter{} // since zero: the whole journal
+	if !since.IsZero() {
+		window.CreatedAfter = since.Add(-time.Nanosecond) // CreatedAfter is strict; the window includes since
+	}
+	for _, f := range []journal.Filter{window, {States: live}, {Unsynced: true}} {
 		list, err := r.journal.List(ctx, f)
 		if err != nil {
 			return fmt.Errorf("reconcile: read the journal: %w", err)

@@ -1,0 +1,45 @@
+// Package reconcile is the back office's reconciliation report: every
+// payment attempt of a time window as the journal, Odoo and (when asked)
+// Compago see it, and every place where they do not agree.
+//
+// It only reads. The journal can be the daemon's own, opened read-only
+// beside it (journal.OpenSQLiteReadOnly); Odoo is read with a few batched
+// search_reads (the Compago payment method, its payment lines dated in the
+// window, pos.payment by transaction_id in [...], pos.order by id in [...],
+// and the orders still flagged); Compago, with Refresh, with one GET per
+// intent, a few at a time.
+//
+// The discrepancies (Kind, names stable):
+//
+//	charged_without_payment_line  recorded (or confirmed past the grace period), no pos.payment for the intent
+//	payment_line_without_charge   a Compago pos.payment no charged attempt accounts for
+//	duplicate_payment_line        several pos.payment for one intent
+//	amount_mismatch               payment lines (or Compago) say another amount than the journal
+//	payment_line_on_other_order   the intent's pos.payment is on another order than its attempt's
+//	outcome_unknown               state unknown, or a write-ahead without Compago's answer past the grace period
+//	order_left_flagged            requested/pending/cancel_requested while the last attempt is over, or absent
+//	needs_attention               parked by the daemon for a human
+//	odoo_behind                   a change Odoo has not acknowledged past the grace period
+//	compago_disagrees             (refresh) Compago says charged and the journal not, or the reverse, or does not know the intent
+//
+// Decisions taken where the issue is silent:
+//   - The window holds the attempts begun in [since, until), plus every
+//     attempt still live or not yet seen by Odoo whatever its age (a parked
+//     payment from last week is still today's problem), plus the attempt of
+//     any Compago payment line dated in the window.
+//   - Every order still flagged is checked, whatever its age.
+//   - The grace period (default 5 minutes; the command uses sweep.stuck_after
+//     when longer) is what the daemon may take to finish before unfinished
+//     work is called a discrepancy: a card charged a second ago has no
+//     payment line yet, and that is fine.
+//   - A payment line is "Compago's" when its payment method is the
+//     configured one; a line of another method that names an intent id as
+//     its transaction_id is still compared with that intent's attempt.
+//   - Compago's GET answers a short shape without the amount, so a refresh
+//     compares the charge itself (paymentSummary SUCCESS) and the amount only
+//     when Compago gives one.
+//   - A refresh that cannot reach Compago (anything but "not found") fails:
+//     a report that says "clean" must have asked about every intent.
+//   - WriteDaily writes CSV, named after now's date in now's location, and
+//     replaces the day's file atomically.
+package reconcile

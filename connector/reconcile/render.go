@@ -1,0 +1,175 @@
+package reconcile
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Formats a report can be written in.
+const (
+	FormatTable = "table"
+	FormatCSV   = "csv"
+	FormatJSON  = "json"
+)
+
+// Write writes rep in format (table, csv or json).
+func Write(w io.Writer, rep *Report, format string) error {
+	switch format {
+	case FormatTable, "":
+		return WriteTable(w, rep)
+	case FormatCSV:
+		return WriteCSV(w, rep)
+	case FormatJSON:
+		return WriteJSON(w, rep)
+	}
+	return fmt.Errorf("reconcile: unknown format %q (want table, csv or json)", format)
+}
+
+// WriteJSON writes the report as one indented JSON object.
+func WriteJSON(w io.Writer, rep *Report) error {
+	out := *rep
+	if out.Rows == nil {
+		out.Rows = []Row{}
+	}
+	if out.Discrepancies == nil {
+		out.Discrepancies = []Discrepancy{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// WriteTable writes the attempts as an aligned table, then every
+// discrepancy on its own line, then a one-line verdict.
+func WriteTable(w io.Writer, rep *Report) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "Compago payments from %s to %s\n\n", stamp(rep.Since), stamp(rep.Until))
+	fmt.Fprintln(tw, "ATTEMPT\tORDER\tEXTERNAL ID\tINTENT\tAMOUNT\tJOURNAL\tCOMPAGO\tODOO FLAG\tPAYMENT LINE\tPROBLEMS")
+	for _, r := range rep.Rows {
+		compago := r.Compago
+		if !rep.Refreshed {
+			compago = "(not asked)"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.AttemptID, orderLabel(r.Order, r.OrderID),
+			r.ExternalID, dash(r.IntentID), r.Amount, r.State, dash(compago), dash(r.Flag), paymentsLabel(r.Payments), dash(kinds(r.Problems)))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if rep.Clean() {
+		_, err := fmt.Fprintf(w, "\n%d attempts, no discrepancy.\n", len(rep.Rows))
+		return err
+	}
+	fmt.Fprintf(w, "\n%d discrepancies:\n", len(rep.Discrepancies))
+	for _, d := range rep.Discrepancies {
+		fmt.Fprintf(w, "  %s: %s\n", d.Kind, d.Detail)
+	}
+	return nil
+}
+
+// csvHeader names the CSV columns; they are a public interface.
+var csvHeader = []string{"attempt_id", "order_id", "order", "order_state", "odoo_flag", "external_id", "intent_id",
+	"terminal", "amount", "journal_state", "compago", "payment_lines", "payment_amount", "created_at", "updated_at",
+	"problems", "details"}
+
+// WriteCSV writes one line per attempt, its problems and their details in
+// the last two columns; a discrepancy that no attempt of the report holds
+// (a stray payment line, a flagged order) gets a line of its own.
+func WriteCSV(w io.Writer, rep *Report) error {
+	cw := csv.NewWriter(w)
+	cw.Write(csvHeader)
+	byAttempt := map[int64][]Discrepancy{}
+	rows := map[int64]bool{}
+	for _, r := range rep.Rows {
+		rows[r.AttemptID] = true
+	}
+	var loose []Discrepancy
+	for _, d := range rep.Discrepancies {
+		if d.AttemptID != 0 && rows[d.AttemptID] {
+			byAttempt[d.AttemptID] = append(byAttempt[d.AttemptID], d)
+		} else {
+			loose = append(loose, d)
+		}
+	}
+	for _, r := range rep.Rows {
+		var ids, sum []string
+		var total Money
+		for _, p := range r.Payments {
+			ids = append(ids, fmt.Sprint(p.ID))
+			total += p.Amount
+		}
+		if len(r.Payments) > 0 {
+			sum = []string{total.String()}
+		}
+		ds := byAttempt[r.AttemptID]
+		cw.Write([]string{fmt.Sprint(r.AttemptID), fmt.Sprint(r.OrderID), r.Order, r.OrderState, r.Flag, r.ExternalID,
+			r.IntentID, r.Terminal, r.Amount.String(), string(r.State), r.Compago, strings.Join(ids, " "),
+			strings.Join(sum, ""), stamp(r.CreatedAt), stamp(r.UpdatedAt), kinds(r.Problems), details(ds)})
+	}
+	for _, d := range loose {
+		cw.Write([]string{idOrEmpty(d.AttemptID), idOrEmpty(d.OrderID), "", "", "", "", d.IntentID, "", "", "", "",
+			idOrEmpty(d.PaymentID), "", "", "", string(d.Kind), d.Detail})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func orderLabel(name string, id int64) string {
+	if name == "" {
+		return fmt.Sprintf("#%d", id)
+	}
+	return fmt.Sprintf("%s (#%d)", name, id)
+}
+
+func paymentsLabel(ps []PaymentLine) string {
+	if len(ps) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = fmt.Sprintf("#%d %s", p.ID, p.Amount)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func kinds(ks []Kind) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	return strings.Join(s, " ")
+}
+
+func details(ds []Discrepancy) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = d.Detail
+	}
+	return strings.Join(s, "; ")
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func idOrEmpty(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return fmt.Sprint(id)
+}
