@@ -1,0 +1,368 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/compago-odoo/connector/compago/compagosim"
+	"github.com/compago-odoo/connector/config"
+	"github.com/compago-odoo/connector/connector"
+	"github.com/compago-odoo/connector/odoo/odoosim"
+)
+
+const benchPrefix = "bench"
+
+// bench is one load run: the simulators, the daemon and the load.
+type bench struct {
+	f       benchFlags
+	log     io.Writer
+	odoo    *odoosim.Server
+	compago *compagosim.Server
+	servers []*http.Server
+	odooURL string
+	cURL    string
+	dir     string
+	rng     *rand.Rand
+
+	mu      sync.Mutex
+	orders  map[int64]*benchOrder
+	byIntID map[string]*benchOrder
+	free    []string // idle terminals
+
+	turnedAway int // arrivals that found every terminal busy
+}
+
+// benchOrder follows one order through the run.
+type benchOrder struct {
+	id        int64
+	terminal  string
+	flagAt    time.Time
+	intentAt  time.Time // Compago's createdAt of attempt 1
+	intentID  string
+	fate      string // "approve", "cancel", "expire"
+	approveAt time.Time
+	doneAt    time.Time
+	final     string // x_compago_state at the end
+}
+
+func newBench(f benchFlags, log io.Writer) (*bench, error) {
+	b := &bench{f: f, log: log, orders: map[int64]*benchOrder{}, byIntID: map[string]*benchOrder{},
+		rng: rand.New(rand.NewPCG(uint64(f.seed), 7))}
+	terminals := make([]string, f.terminals)
+	for i := range terminals {
+		terminals[i] = fmt.Sprintf("BENCH-%04d", i+1)
+	}
+	b.compago = compagosim.New(compagosim.Options{Seed: f.seed, Orgs: []compagosim.Org{{
+		ID: "bench-org", Name: "Bench", APIKey: sandboxCompagoKey, Terminals: terminals}}})
+	b.compago.SetFaults(compagosim.Faults{Latency: f.compagoLatency})
+	b.odoo = odoosim.New(odoosim.Options{Version: f.odooVersion})
+	b.odoo.SetLatency(f.odooLatency)
+	var err error
+	if b.odooURL, err = b.serve(b.odoo); err != nil {
+		return nil, err
+	}
+	if b.cURL, err = b.serve(b.compago); err != nil {
+		return nil, err
+	}
+	if b.dir, err = os.MkdirTemp("", "compago-bench-"); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *bench) serve(h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	b.servers = append(b.servers, srv)
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), nil
+}
+
+func (b *bench) close() {
+	for _, s := range b.servers {
+		s.Close()
+	}
+	os.RemoveAll(b.dir)
+}
+
+func (b *bench) config() *config.Config {
+	cfg := config.Defaults()
+	cfg.Odoo.URL, cfg.Odoo.Database, cfg.Odoo.Username = b.odooURL, sandboxOdooDB, sandboxOdooUser
+	cfg.Odoo.Password = config.Secret(sandboxOdooKey)
+	cfg.Compago.BaseURL, cfg.Compago.APIKey = b.cURL, config.Secret(sandboxCompagoKey)
+	cfg.Compago.PollInterval, cfg.Connector.WatchInterval = b.f.pollInterval, b.f.watchInterval
+	cfg.Connector.ExternalIDPrefix = benchPrefix
+	cfg.Store.Path = filepath.Join(b.dir, "journal.db")
+	cfg.HTTP.Addr = ""
+	cfg.Log.Level = "warn"
+	return cfg
+}
+
+// daemon is the connector under test: a child process (the same binary's
+// `run`), or an engine in this process.
+type benchDaemon struct {
+	cmd    *exec.Cmd
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func (b *bench) startDaemon(ctx context.Context, cfg *config.Config) (*benchDaemon, error) {
+	if b.f.inProcess {
+		ctx, cancel := context.WithCancel(ctx)
+		d := &benchDaemon{cancel: cancel, done: make(chan error, 1)}
+		log := zerolog.New(b.log).Level(zerolog.WarnLevel)
+		go func() { d.done <- runEngine(ctx, cfg, log) }()
+		return d, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, exe, "run")
+	env := []string{
+		"ODOO__URL=" + cfg.Odoo.URL, "ODOO__DATABASE=" + cfg.Odoo.Database, "ODOO__USERNAME=" + cfg.Odoo.Username,
+		"ODOO__PASSWORD=" + cfg.Odoo.Password.Value(), "COMPAGO__BASE_URL=" + cfg.Compago.BaseURL,
+		"COMPAGO__API_KEY=" + cfg.Compago.APIKey.Value(), "COMPAGO__POLL_INTERVAL=" + cfg.Compago.PollInterval.String(),
+		"CONNECTOR__WATCH_INTERVAL=" + cfg.Connector.WatchInterval.String(),
+		"CONNECTOR__EXTERNAL_ID_PREFIX=" + benchPrefix, "STORE__PATH=" + cfg.Store.Path, "HTTP__ADDR=", "LOG__LEVEL=warn",
+	}
+	cmd.Env = os.Environ()
+	for _, e := range env {
+		cmd.Env = append(cmd.Env, config.EnvPrefix+e)
+	}
+	cmd.Stdout, cmd.Stderr = b.log, b.log
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 15 * time.Second
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the daemon: %w", err)
+	}
+	return &benchDaemon{cmd: cmd}, nil
+}
+
+// cpu is the daemon's CPU time so far (0 in process).
+func (d *benchDaemon) cpu() time.Duration {
+	if d.cmd == nil {
+		return 0
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", d.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	s := string(data)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(fields) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(fields[11], 10, 64)
+	st, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / 100 // clock ticks (USER_HZ = 100 on Linux)
+}
+
+// stop ends the daemon with SIGTERM and returns its peak RSS in bytes.
+func (d *benchDaemon) stop() (int64, error) {
+	if d.cmd == nil {
+		d.cancel()
+		return 0, <-d.done
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	err := d.cmd.Wait()
+	var rss int64
+	if ru, ok := d.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss * 1024
+	}
+	return rss, err
+}
+
+// run prepares Odoo, starts the daemon, sends the load, waits for every
+// order to settle, measures an idle window and collects the figures.
+func (b *bench) run(ctx context.Context) (*benchResult, error) {
+	cfg := b.config()
+	oc, err := newOdooClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := oc.Connect(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := connector.EnsureFields(ctx, oc, connector.DefaultFields()); err != nil {
+		return nil, err
+	}
+	d, err := b.startDaemon(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	b.odoo.ResetStats()
+	cpu0, start := d.cpu(), time.Now()
+	stopMonitor := b.monitor(ctx)
+	if err := b.load(ctx); err != nil {
+		stopMonitor()
+		d.stop()
+		return nil, err
+	}
+	b.settle(ctx, 30*time.Second+b.f.pollInterval*3)
+	stopMonitor()
+	loadTime, loadCPU := time.Since(start), d.cpu()-cpu0
+	odooLoad, compagoLoad := sumStats(b.odoo.Stats()), sumStats(b.compago.Requests())
+
+	// Idle: nothing flagged, nothing pending.
+	b.odoo.ResetStats()
+	c0 := sumStats(b.compago.Requests())
+	cpu1, idleStart := d.cpu(), time.Now()
+	select {
+	case <-ctx.Done():
+	case <-time.After(b.f.idle):
+	}
+	idleTime, idleCPU := time.Since(idleStart), d.cpu()-cpu1
+	idleOdoo, idleCompago := sumStats(b.odoo.Stats()), sumStats(b.compago.Requests())-c0
+	rss, err := d.stop()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintf(b.log, "daemon exited: %v\n", err)
+	}
+	res := b.collect()
+	res.f, res.turnedAway = b.f, b.turnedAway
+	res.loadTime, res.loadCPU, res.idleTime, res.idleCPU, res.rss = loadTime, loadCPU, idleTime, idleCPU, rss
+	ticks := float64(loadTime) / float64(b.f.watchInterval)
+	idleTicks := max(float64(idleTime)/float64(b.f.watchInterval), 1)
+	res.odooPerIdleTick = float64(idleOdoo) / idleTicks
+	res.compagoIdle = idleCompago
+	if res.paid > 0 {
+		res.odooPerOrder = (float64(odooLoad) - ticks*res.odooPerIdleTick) / float64(res.paid)
+		res.compagoPerOrder = float64(compagoLoad) / float64(res.paid)
+	}
+	res.journalBytes = fileSize(cfg.Store.Path) + fileSize(cfg.Store.Path+"-wal")
+	return res, nil
+}
+
+func sumStats(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
+// load makes orders arrive at the set rate on free terminals, and plays the
+// customers: approve after the card time, or cancel, or let it expire.
+func (b *bench) load(ctx context.Context) error {
+	free := make([]string, 0, b.f.terminals)
+	for i := b.f.terminals; i >= 1; i-- {
+		free = append(free, fmt.Sprintf("BENCH-%04d", i))
+	}
+	b.mu.Lock()
+	b.free = free
+	b.mu.Unlock()
+	session := b.odoo.Seed().SessionID
+	interval := time.Duration(float64(time.Second) / b.f.rate)
+	deadline := time.Now().Add(b.f.duration)
+	next := time.Now()
+	for n := 0; b.f.orders == 0 || n < b.f.orders; {
+		if b.f.orders == 0 && time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Until(next)):
+		}
+		next = next.Add(interval)
+		terminal := b.takeTerminal()
+		if terminal == "" {
+			b.mu.Lock()
+			b.turnedAway++ // every terminal busy: this arrival is lost to the load
+			b.mu.Unlock()
+			continue
+		}
+		n++
+		amount := float64(50+b.rng.IntN(5000)) + float64(b.rng.IntN(100))/100
+		res, err := b.odoo.Exec("pos.order", "create", []any{map[string]any{
+			"session_id": session, "amount_total": amount, "amount_tax": 0.0, "amount_paid": 0.0, "amount_return": 0.0}}, nil)
+		if err != nil {
+			return fmt.Errorf("create order: %w", err)
+		}
+		id := toID(res)
+		o := &benchOrder{id: id, terminal: terminal, fate: b.fate()}
+		b.mu.Lock()
+		b.orders[id] = o
+		o.flagAt = time.Now()
+		b.mu.Unlock()
+		if _, err := b.odoo.Exec("pos.order", "write", []any{[]any{id}, map[string]any{
+			"x_compago_state": "requested", "x_compago_terminal": terminal}}, nil); err != nil {
+			return fmt.Errorf("flag order: %w", err)
+		}
+	}
+	return nil
+}
+
+func toID(v any) int64 {
+	switch n := v.(type) {
+	case int64:
+		return n
+	case float64:
+		return int64(n)
+	case int:
+		return int64(n)
+	}
+	return 0
+}
+
+func (b *bench) fate() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r := b.rng.Float64()
+	switch {
+	case r < b.f.cancelShare:
+		return "cancel"
+	case r < b.f.cancelShare+b.f.expireShare:
+		return "expire"
+	}
+	return "approve"
+}
+
+func (b *bench) cardTime() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.f.cardMin + time.Duration(b.rng.Int64N(int64(b.f.cardMax-b.f.cardMin)+1))
+}
+
+func (b *bench) takeTerminal() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.free) == 0 {
+		return ""
+	}
+	t := b.free[len(b.free)-1]
+	b.free = b.free[:len(b.free)-1]
+	return t
+}
+
+func (b *bench) releaseTerminal(t string) {
+	b.mu.Lock()
+	b.free = append(b.free, t)
+	b.mu.Unlock()
+}
