@@ -58,6 +58,11 @@ func runEngine(ctx context.Context, cfg *config.Config, log zerolog.Logger) erro
 		return fmt.Errorf("open the journal (store.path): %w", err)
 	}
 	defer j.Close()
+	ops, err := startOperations(ctx, cfg, j, log)
+	if err != nil {
+		return err
+	}
+	defer ops.stop()
 	oc, err := newOdooClient(cfg)
 	if err != nil {
 		return err
@@ -66,16 +71,20 @@ func runEngine(ctx context.Context, cfg *config.Config, log zerolog.Logger) erro
 	if err != nil {
 		return err
 	}
+	ops.ready(cfg.Odoo.URL)
 	if err := connectOdoo(ctx, oc, log); err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
 		return err
 	}
-	eng, err := connector.New(engineConfig(cfg, log), j, oc, cc)
+	ec := engineConfig(cfg, log)
+	ec.Observer = ops.observer
+	eng, err := connector.New(ec, j, oc, cc)
 	if err != nil {
 		return err
 	}
+	ops.engineStarting()
 	return eng.Run(ctx)
 }
 
