@@ -125,7 +125,7 @@ func (e *Engine) applyIntent(ctx context.Context, a journal.Attempt, intent *com
 			return err
 		}
 	}
-	e.polls.schedule(a.ID, e.cfg.Now().Add(jitter(e.cfg.PollInterval)))
+	e.polls.schedule(a.ID, e.cfg.Now().Add(pollDelay(e.cfg.PollInterval)))
 	return nil
 }
 

@@ -81,8 +81,19 @@ func (q *pollQueue) Len() int {
 	return len(q.items)
 }
 
-// jitter spreads d by ±10% so that intents created together are not read
-// together forever.
+// pollDelay is the wait before the next read of a pending intent: between
+// 90% and 100% of the interval, so that intents created together drift
+// apart, and a charged card is never noticed later than one interval.
+func pollDelay(interval time.Duration) time.Duration {
+	spread := int64(interval) / 10
+	if spread <= 0 {
+		return interval
+	}
+	return interval - time.Duration(rand.Int64N(spread+1))
+}
+
+// jitter spreads d by ±10% so that retries that failed together are not
+// sent together again.
 func jitter(d time.Duration) time.Duration {
 	if d <= 0 {
 		return d
