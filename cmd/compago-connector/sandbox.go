@@ -15,6 +15,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/compago-odoo/connector/cmd/compago-connector/sandboxui"
 	"github.com/compago-odoo/connector/compago/compagosim"
 	"github.com/compago-odoo/connector/config"
 	"github.com/compago-odoo/connector/odoo/odoosim"
@@ -109,18 +110,29 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}()
 
 	var compagoURL, odooURL string
+	var compagoSim *compagosim.Server
+	var odooSim *odoosim.Server
 	if f.compagoAddr != "" {
-		if compagoURL, err = serve("compago simulator", f.compagoAddr, compagosim.New(compagosim.Options{})); err != nil {
+		compagoSim = compagosim.New(compagosim.Options{})
+		if compagoURL, err = serve("compago simulator", f.compagoAddr, compagoSim); err != nil {
 			return err
 		}
 	}
 	if f.odooAddr != "" {
-		if odooURL, err = serve(fmt.Sprintf("odoo %d simulator", f.odooVersion), f.odooAddr, odoosim.New(odoosim.Options{Version: f.odooVersion})); err != nil {
+		odooSim = odoosim.New(odoosim.Options{Version: f.odooVersion})
+		if odooURL, err = serve(fmt.Sprintf("odoo %d simulator", f.odooVersion), f.odooAddr, odooSim); err != nil {
 			return err
 		}
 	}
-	if f.uiAddr != "" {
-		log.Info().Msg("sandbox page: not part of this build yet; use the simulators' /sim/ APIs (see README)")
+	switch {
+	case f.uiAddr == "":
+	case odooSim == nil || compagoSim == nil:
+		log.Warn().Msg("sandbox page: off, it needs both simulators (--odoo-addr and --compago-addr)")
+	default:
+		page := sandboxui.New(sandboxui.Options{Odoo: odooSim, Compago: compagoSim, OdooURL: odooURL, CompagoURL: compagoURL})
+		if _, err := serve("sandbox page", f.uiAddr, page); err != nil {
+			return err
+		}
 	}
 	if !f.connector {
 		<-ctx.Done()
