@@ -5,10 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
-
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // liveStates is the SQL list of non-final states; it must match the partial
@@ -18,7 +14,7 @@ const liveStates = `('creating', 'pending', 'cancelling', 'confirmed')`
 // Begin records a new attempt in state Creating before anything is asked of
 // Compago. Seq is one more than any attempt number the order ever had, even
 // a pruned one.
-func (s *SQLite) Begin(ctx context.Context, n NewAttempt) (Attempt, error) {
+func (s *store) Begin(ctx context.Context, n NewAttempt) (Attempt, error) {
 	if n.OrderID <= 0 {
 		return Attempt{}, fmt.Errorf("%w: order id %d", ErrInvalid, n.OrderID)
 	}
@@ -35,17 +31,20 @@ func (s *SQLite) Begin(ctx context.Context, n NewAttempt) (Attempt, error) {
 		CreatedAt: now,
 		UpdatedAt: now,
 	}
-	err := s.inWrite(ctx, func(tx *sql.Tx) error {
-		if err := checkNoLive(ctx, tx, n.OrderID, 0); err != nil {
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockOrder(ctx, tx, n.OrderID); err != nil {
 			return err
 		}
-		seq, err := nextSeq(ctx, tx, n.OrderID)
+		if err := s.checkNoLive(ctx, tx, n.OrderID, 0); err != nil {
+			return err
+		}
+		seq, err := s.nextSeq(ctx, tx, n.OrderID)
 		if err != nil {
 			return err
 		}
 		a.Seq = seq
 		a.ExternalID = fmt.Sprintf("%s-%d-%d", n.ExternalIDPrefix, n.OrderID, seq)
-		return insertAttempt(ctx, tx, &a)
+		return s.insertAttempt(ctx, tx, &a)
 	})
 	if err != nil {
 		return Attempt{}, fmt.Errorf("journal: begin attempt for order %d: %w", n.OrderID, err)
@@ -56,7 +55,7 @@ func (s *SQLite) Begin(ctx context.Context, n NewAttempt) (Attempt, error) {
 // Insert adopts an attempt known from Odoo. Version defaults to 1; the
 // caller may set SyncedVersion to Version when Odoo already shows it.
 // CreatedAt is kept when given, UpdatedAt is now.
-func (s *SQLite) Insert(ctx context.Context, a Attempt) (Attempt, error) {
+func (s *store) Insert(ctx context.Context, a Attempt) (Attempt, error) {
 	if err := checkInsert(a); err != nil {
 		return Attempt{}, fmt.Errorf("journal: insert attempt %s: %w", a.ExternalID, err)
 	}
@@ -70,13 +69,16 @@ func (s *SQLite) Insert(ctx context.Context, a Attempt) (Attempt, error) {
 	a.CreatedAt = fromStamp(toStamp(a.CreatedAt))
 	a.SyncedAt = fromStamp(toStamp(a.SyncedAt))
 	a.UpdatedAt = now
-	err := s.inWrite(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		if !a.State.Final() {
-			if err := checkNoLive(ctx, tx, a.OrderID, 0); err != nil {
+			if err := s.lockOrder(ctx, tx, a.OrderID); err != nil {
+				return err
+			}
+			if err := s.checkNoLive(ctx, tx, a.OrderID, 0); err != nil {
 				return err
 			}
 		}
-		return insertAttempt(ctx, tx, &a)
+		return s.insertAttempt(ctx, tx, &a)
 	})
 	if err != nil {
 		return Attempt{}, fmt.Errorf("journal: insert attempt %s: %w", a.ExternalID, err)
@@ -87,10 +89,10 @@ func (s *SQLite) Insert(ctx context.Context, a Attempt) (Attempt, error) {
 // checkNoLive gives ErrLiveAttempt when the order has a live attempt other
 // than except. The partial unique index enforces the same; this check only
 // makes the error plain.
-func checkNoLive(ctx context.Context, tx *sql.Tx, orderID, except int64) error {
+func (s *store) checkNoLive(ctx context.Context, tx *sql.Tx, orderID, except int64) error {
 	var id int64
 	err := tx.QueryRowContext(ctx,
-		`SELECT id FROM attempts WHERE order_id = ? AND id <> ? AND state IN `+liveStates+` LIMIT 1`,
+		s.q(`SELECT id FROM attempts WHERE order_id = ? AND id <> ? AND state IN `+liveStates+` LIMIT 1`),
 		orderID, except).Scan(&id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -101,57 +103,43 @@ func checkNoLive(ctx context.Context, tx *sql.Tx, orderID, except int64) error {
 	return fmt.Errorf("%w: attempt %d of order %d", ErrLiveAttempt, id, orderID)
 }
 
-func nextSeq(ctx context.Context, tx *sql.Tx, orderID int64) (int, error) {
+func (s *store) nextSeq(ctx context.Context, tx *sql.Tx, orderID int64) (int, error) {
 	var seq int
-	err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(s), 0) + 1 FROM (
+	err := tx.QueryRowContext(ctx, s.q(`SELECT COALESCE(MAX(s), 0) + 1 FROM (
 			SELECT last_seq AS s FROM order_seqs WHERE order_id = ?
 			UNION ALL
-			SELECT MAX(seq) AS s FROM attempts WHERE order_id = ?) AS known`,
+			SELECT MAX(seq) AS s FROM attempts WHERE order_id = ?) AS known`),
 		orderID, orderID).Scan(&seq)
 	return seq, err
 }
 
 // insertAttempt writes a new row, its first event and the order's highest
 // attempt number, and sets a.ID.
-func insertAttempt(ctx context.Context, tx *sql.Tx, a *Attempt) error {
-	err := tx.QueryRowContext(ctx, `INSERT INTO attempts (order_id, seq, external_id, intent_id,
+func (s *store) insertAttempt(ctx context.Context, tx *sql.Tx, a *Attempt) error {
+	err := tx.QueryRowContext(ctx, s.q(`INSERT INTO attempts (order_id, seq, external_id, intent_id,
 			terminal, amount, state, reason, message, version, synced_version, sync_failures,
 			last_error, attention, created_at, updated_at, synced_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		a.OrderID, a.Seq, a.ExternalID, nullable(a.IntentID), a.Terminal, a.Amount, string(a.State),
 		a.Reason, a.Message, a.Version, a.SyncedVersion, a.SyncFailures, a.LastError, a.Attention,
 		toStamp(a.CreatedAt), toStamp(a.UpdatedAt), toStamp(a.SyncedAt)).Scan(&a.ID)
 	if err != nil {
-		return classify(err)
+		return s.classify(err)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO order_seqs (order_id, last_seq) VALUES (?, ?)
+	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO order_seqs (order_id, last_seq) VALUES (?, ?)
 		ON CONFLICT (order_id) DO UPDATE SET last_seq = CASE WHEN excluded.last_seq > order_seqs.last_seq
-			THEN excluded.last_seq ELSE order_seqs.last_seq END`,
+			THEN excluded.last_seq ELSE order_seqs.last_seq END`),
 		a.OrderID, a.Seq)
 	if err != nil {
 		return err
 	}
-	return insertEvent(ctx, tx, a.ID, toStamp(a.UpdatedAt), "", *a)
+	return s.insertEvent(ctx, tx, a.ID, toStamp(a.UpdatedAt), "", *a)
 }
 
-func insertEvent(ctx context.Context, tx *sql.Tx, id, at int64, from State, a Attempt) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO events (attempt_id, at, from_state, to_state, reason, message)
-		VALUES (?, ?, ?, ?, ?, ?)`, id, at, string(from), string(a.State), a.Reason, a.Message)
+func (s *store) insertEvent(ctx context.Context, tx *sql.Tx, id, at int64, from State, a Attempt) error {
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO events (attempt_id, at, from_state, to_state, reason, message)
+		VALUES (?, ?, ?, ?, ?, ?)`), id, at, string(from), string(a.State), a.Reason, a.Message)
 	return err
-}
-
-// classify turns a uniqueness violation into ErrLiveAttempt or ErrDuplicate.
-// The constraint is told apart by the columns SQLite names in its message.
-func classify(err error) error {
-	var se *sqlite.Error
-	if !errors.As(err, &se) || se.Code() != sqlite3.SQLITE_CONSTRAINT_UNIQUE {
-		return err
-	}
-	msg := err.Error()
-	if strings.Contains(msg, "attempts.order_id") && !strings.Contains(msg, "attempts.seq") {
-		return fmt.Errorf("%w: %v", ErrLiveAttempt, err)
-	}
-	return fmt.Errorf("%w: %v", ErrDuplicate, err)
 }
 
 func nullable(s string) any {

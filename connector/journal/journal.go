@@ -124,12 +124,63 @@ type Store interface {
 	List(ctx context.Context, f Filter) ([]Attempt, error)
 	Events(ctx context.Context, attemptID int64) ([]Event, error)
 
+	// Ownership of work among daemons sharing the journal (see the package
+	// doc). On SQLite, one daemon's goroutines use the same calls.
+
+	// Claim takes the kind of work on the attempt for owner until ttl from
+	// now, when no one else holds it (never held, released, or expired).
+	// false, and no error, when someone does. ErrNotFound for a missing
+	// attempt.
+	Claim(ctx context.Context, attemptID int64, owner, kind string, ttl time.Duration) (Lease, bool, error)
+	// ClaimDue claims up to f.Limit (required) attempts matching f that no
+	// one holds for kind, oldest id first. Rows another daemon is claiming
+	// at the same moment are passed over, not waited for.
+	ClaimDue(ctx context.Context, owner, kind string, f Filter, ttl time.Duration) ([]Lease, error)
+	// Renew extends a lease to ttl from now; ErrLeaseLost once it was taken
+	// over or released.
+	Renew(ctx context.Context, l Lease, ttl time.Duration) (Lease, error)
+	// Release gives the work up at once, for anyone to claim. Releasing a
+	// lease that was lost already does nothing.
+	Release(ctx context.Context, l Lease) error
+	// UpdateFenced is Update, done only while l is the attempt's current
+	// lease of its kind; ErrLeaseLost, and nothing changed, otherwise.
+	UpdateFenced(ctx context.Context, l Lease, fn func(a *Attempt) error) (Attempt, error)
+	// TryLeader makes owner the one runner of the singleton job name (the
+	// sweep, the watcher) until ttl from now, when no one else is or the
+	// holder's time ran out; the holder calls it again to stay. false, and
+	// no error, when another owner holds it.
+	TryLeader(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
+	// ResignLeader lets another owner take the job at once.
+	ResignLeader(ctx context.Context, name, owner string) error
+
 	// Prune deletes final, fully synced attempts (and their events) not
 	// updated since before, and returns how many attempts went.
 	Prune(ctx context.Context, before time.Time) (int64, error)
 	// Check verifies the journal's integrity.
 	Check(ctx context.Context) error
+	// Ping reports whether the journal's database answers (readiness).
+	Ping(ctx context.Context) error
 	Close() error
+}
+
+// Kinds of work on an attempt, each leased on its own: the Compago side of
+// an attempt and its write-back to Odoo run side by side.
+const (
+	KindCreate = "create" // the Compago create of a creating attempt, or its recovery
+	KindPoll   = "poll"   // polling a pending intent, and cancelling it
+	KindSync   = "sync"   // writing the attempt's latest version to Odoo (the outbox)
+)
+
+// Lease is owner's right to do one kind of work on one attempt until
+// Expires. Token grows with every claim of that attempt and kind, so a
+// holder that was taken over holds a stale token, and UpdateFenced refuses
+// its writes.
+type Lease struct {
+	AttemptID int64
+	Kind      string
+	Owner     string
+	Token     int64
+	Expires   time.Time
 }
 
 // Errors callers branch on with errors.Is.
@@ -141,10 +192,17 @@ var (
 	ErrImmutable   = errors.New("journal: field cannot be changed")
 	ErrTransition  = errors.New("journal: state change not allowed")
 	ErrInvalid     = errors.New("journal: invalid attempt")
+	ErrLeaseLost   = errors.New("journal: lease lost: taken over or released")
 )
 
 // Options tune a store.
 type Options struct {
-	// Now is the clock; the default is time.Now().UTC().
+	// Now is the clock; the default is time.Now().UTC(). Lease and leader
+	// expiry are read on it too, so daemons sharing a journal need clocks
+	// in step (NTP) to well within a lease's ttl.
 	Now func() time.Time
+	// Schema is the PostgreSQL schema that holds the journal's tables;
+	// default "compago_connector". It is created when missing. SQLite
+	// ignores it.
+	Schema string
 }

@@ -12,21 +12,23 @@ import (
 	"strings"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
 
-// migration is one numbered schema step, migrations/NNNN_name.sql.
+// migration is one numbered schema step, migrations/<driver>/NNNN_name.sql.
+// Both drivers have the same steps under the same numbers and names, each
+// in its own SQL.
 type migration struct {
 	version int
 	name    string
 	sql     string
 }
 
-// migrations lists the embedded steps in order. The numbers must run 1, 2,
-// 3... without gaps; a build with a broken list panics at the first open,
-// which every test catches.
-func migrations() []migration {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+// migrations lists the embedded steps of a driver ("sqlite", "postgres") in
+// order. The numbers must run 1, 2, 3... without gaps; a build with a broken
+// list panics at the first open, which every test catches.
+func migrations(driver string) []migration {
+	names, err := fs.Glob(migrationFiles, "migrations/"+driver+"/*.sql")
 	if err != nil {
 		panic(err)
 	}
@@ -53,8 +55,9 @@ func migrations() []migration {
 	return ms
 }
 
-// SchemaVersion is the highest migration this build knows.
-func SchemaVersion() int { return len(migrations()) }
+// SchemaVersion is the highest migration this build knows (the same for
+// both drivers).
+func SchemaVersion() int { return len(migrations("sqlite")) }
 
 // migrate applies the missing steps, each in its own transaction together
 // with its row in schema_migrations, so a crash mid-way leaves the journal
@@ -75,9 +78,9 @@ func migrate(ctx context.Context, s *SQLite) error {
 	if err != nil {
 		return err
 	}
-	ms := migrations()
+	ms := migrations("sqlite")
 	if current > len(ms) {
-		return fmt.Errorf("journal schema version %d is newer than this build knows (%d): upgrade compago-connector", current, len(ms))
+		return errNewer(current, len(ms))
 	}
 	for _, m := range ms[current:] {
 		err := s.inWrite(ctx, func(tx *sql.Tx) error {
@@ -103,4 +106,8 @@ func (s *SQLite) schemaVersion(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}
 	return int(v.Int64), nil
+}
+
+func errNewer(current, known int) error {
+	return fmt.Errorf("journal schema version %d is newer than this build knows (%d): upgrade compago-connector", current, known)
 }

@@ -98,3 +98,16 @@ func TestJournalFilesArePrivate(t *testing.T) {
 		t.Fatal("the path was cut at a URI character")
 	}
 }
+
+// Both drivers step through the same schema versions, so a journal moved
+// from one to the other, and the code that reads either, agree on what a
+// version holds.
+func TestBothDriversHaveTheSameMigrations(t *testing.T) {
+	sqlite, postgres := journal.MigrationNames("sqlite"), journal.MigrationNames("postgres")
+	if d := cmp.Diff(sqlite, postgres); d != "" {
+		t.Fatalf("migrations of sqlite (-) and postgres (+) differ:\n%s", d)
+	}
+	if len(sqlite) != journal.SchemaVersion() {
+		t.Fatalf("%d migrations, schema version %d", len(sqlite), journal.SchemaVersion())
+	}
+}

@@ -37,18 +37,19 @@ func scanAttempt(r scanner) (Attempt, error) {
 }
 
 // getAttempt reads the one attempt matching where (a condition with
-// placeholders); several match only for Latest, which orders them.
-func getAttempt(ctx context.Context, q queryer, where string, args ...any) (Attempt, error) {
+// placeholders); several match only for Latest, which orders them. lock is
+// the row lock to take ("" for a plain read).
+func (s *store) getAttempt(ctx context.Context, q queryer, lock, where string, args ...any) (Attempt, error) {
 	a, err := scanAttempt(q.QueryRowContext(ctx,
-		`SELECT `+attemptColumns+` FROM attempts WHERE `+where+` ORDER BY seq DESC LIMIT 1`, args...))
+		s.q(`SELECT `+attemptColumns+` FROM attempts WHERE `+where+` ORDER BY seq DESC LIMIT 1`+lock), args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Attempt{}, ErrNotFound
 	}
 	return a, err
 }
 
-func (s *SQLite) get(ctx context.Context, what, where string, arg any) (Attempt, error) {
-	a, err := getAttempt(ctx, s.db, where, arg)
+func (s *store) get(ctx context.Context, what, where string, arg any) (Attempt, error) {
+	a, err := s.getAttempt(ctx, s.db, "", where, arg)
 	if err != nil {
 		return Attempt{}, fmt.Errorf("journal: attempt %s: %w", what, err)
 	}
@@ -56,17 +57,17 @@ func (s *SQLite) get(ctx context.Context, what, where string, arg any) (Attempt,
 }
 
 // Get reads one attempt by id; ErrNotFound if there is none.
-func (s *SQLite) Get(ctx context.Context, id int64) (Attempt, error) {
+func (s *store) Get(ctx context.Context, id int64) (Attempt, error) {
 	return s.get(ctx, fmt.Sprint(id), `id = ?`, id)
 }
 
 // Latest reads the order's attempt with the highest Seq.
-func (s *SQLite) Latest(ctx context.Context, orderID int64) (Attempt, error) {
+func (s *store) Latest(ctx context.Context, orderID int64) (Attempt, error) {
 	return s.get(ctx, fmt.Sprintf("of order %d", orderID), `order_id = ?`, orderID)
 }
 
 // ByIntent reads the attempt holding a Compago intent id.
-func (s *SQLite) ByIntent(ctx context.Context, intentID string) (Attempt, error) {
+func (s *store) ByIntent(ctx context.Context, intentID string) (Attempt, error) {
 	if intentID == "" {
 		return Attempt{}, fmt.Errorf("journal: attempt by intent: empty intent id: %w", ErrNotFound)
 	}
@@ -74,18 +75,18 @@ func (s *SQLite) ByIntent(ctx context.Context, intentID string) (Attempt, error)
 }
 
 // ByExternalID reads the attempt with an externalId.
-func (s *SQLite) ByExternalID(ctx context.Context, externalID string) (Attempt, error) {
+func (s *store) ByExternalID(ctx context.Context, externalID string) (Attempt, error) {
 	return s.get(ctx, "with external id "+externalID, `external_id = ?`, externalID)
 }
 
 // List returns the attempts matching f, ordered by id.
-func (s *SQLite) List(ctx context.Context, f Filter) ([]Attempt, error) {
+func (s *store) List(ctx context.Context, f Filter) ([]Attempt, error) {
 	where, args := filterSQL(f)
 	q := `SELECT ` + attemptColumns + ` FROM attempts` + where + ` ORDER BY id`
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("journal: list attempts: %w", err)
 	}
@@ -145,9 +146,9 @@ func placeholders(n int) string {
 }
 
 // Events returns the attempt's state changes, oldest first.
-func (s *SQLite) Events(ctx context.Context, attemptID int64) ([]Event, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT attempt_id, at, from_state, to_state, reason, message
-		FROM events WHERE attempt_id = ? ORDER BY id`, attemptID)
+func (s *store) Events(ctx context.Context, attemptID int64) ([]Event, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT attempt_id, at, from_state, to_state, reason, message
+		FROM events WHERE attempt_id = ? ORDER BY id`), attemptID)
 	if err != nil {
 		return nil, fmt.Errorf("journal: events of attempt %d: %w", attemptID, err)
 	}
@@ -174,18 +175,14 @@ func (s *SQLite) Events(ctx context.Context, attemptID int64) ([]Event, error) {
 const prunable = `state NOT IN ` + liveStates + ` AND version <= synced_version
 	AND attention = FALSE AND updated_at < ?`
 
-// Prune deletes old final attempts Odoo has fully seen, and their events.
-// A live, unsynced or parked attempt is never deleted, however old.
-func (s *SQLite) Prune(ctx context.Context, before time.Time) (int64, error) {
+// Prune deletes old final attempts Odoo has fully seen; their events and
+// leases go with them (ON DELETE CASCADE), in the same statement, so an
+// attempt changed concurrently is either kept whole or deleted whole. A
+// live, unsynced or parked attempt is never deleted, however old.
+func (s *store) Prune(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
-	cutoff := before.UnixNano()
-	err := s.inWrite(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM events WHERE attempt_id IN
-			(SELECT id FROM attempts WHERE `+prunable+`)`, cutoff)
-		if err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM attempts WHERE `+prunable, cutoff)
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM attempts WHERE `+prunable), before.UnixNano())
 		if err != nil {
 			return err
 		}
@@ -196,39 +193,4 @@ func (s *SQLite) Prune(ctx context.Context, before time.Time) (int64, error) {
 		return 0, fmt.Errorf("journal: prune before %s: %w", before.UTC().Format(time.RFC3339), err)
 	}
 	return n, nil
-}
-
-// Check runs SQLite's integrity and foreign-key checks and reports every
-// problem found.
-func (s *SQLite) Check(ctx context.Context) error {
-	var problems []string
-	rows, err := s.db.QueryContext(ctx, `PRAGMA integrity_check`)
-	if err != nil {
-		return fmt.Errorf("journal: check %s: %w", s.path, err)
-	}
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			rows.Close()
-			return fmt.Errorf("journal: check %s: %w", s.path, err)
-		}
-		if line != "ok" {
-			problems = append(problems, line)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("journal: check %s: %w", s.path, err)
-	}
-	var orphans int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_foreign_key_check`).Scan(&orphans); err != nil {
-		return fmt.Errorf("journal: check %s: %w", s.path, err)
-	}
-	if orphans > 0 {
-		problems = append(problems, fmt.Sprintf("%d rows break foreign keys", orphans))
-	}
-	if len(problems) > 0 {
-		return fmt.Errorf("journal: %s is damaged: %s", s.path, strings.Join(problems, "; "))
-	}
-	return nil
 }

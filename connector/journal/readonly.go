@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 )
 
 // ErrReadOnly is what a write to a journal opened with OpenSQLiteReadOnly
@@ -38,10 +37,8 @@ func OpenSQLiteReadOnly(ctx context.Context, path string, opts Options) (*SQLite
 	}
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
-	s := &SQLite{db: db, path: path, now: opts.Now, readOnly: true}
-	if s.now == nil {
-		s.now = func() time.Time { return time.Now().UTC() }
-	}
+	s := newSQLite(db, path, opts)
+	s.readOnly = true
 	if err := s.checkReadableSchema(ctx); err != nil {
 		db.Close()
 		return nil, err

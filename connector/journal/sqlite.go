@@ -8,20 +8,20 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // also registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// SQLite is the journal in one SQLite file. It implements Store.
+// SQLite is the journal in one SQLite file, for one daemon. It implements
+// Store.
 type SQLite struct {
-	db   *sql.DB
+	store
 	path string
 	lock *os.File
-	now  func() time.Time
-	// write serializes this process's write transactions, so that they queue
+	// slot serializes this process's write transactions, so that they queue
 	// here (honouring ctx) instead of spinning in SQLite's busy handler.
-	write chan struct{}
+	slot chan struct{}
 	// readOnly: opened by OpenSQLiteReadOnly; every write is refused.
 	readOnly bool
 }
@@ -77,10 +77,7 @@ func openLocked(ctx context.Context, path string, opts Options, pragmas []string
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxLifetime(0)
-	s := &SQLite{db: db, path: path, now: opts.Now, write: make(chan struct{}, 1)}
-	if s.now == nil {
-		s.now = func() time.Time { return time.Now().UTC() }
-	}
+	s := newSQLite(db, path, opts)
 	if err := s.verifyPragmas(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -90,6 +87,23 @@ func openLocked(ctx context.Context, path string, opts Options, pragmas []string
 		return nil, fmt.Errorf("journal: %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// newSQLite wraps an open database.
+func newSQLite(db *sql.DB, path string, opts Options) *SQLite {
+	s := &SQLite{path: path, slot: make(chan struct{}, 1)}
+	s.store = store{
+		db:       db,
+		now:      opts.Now,
+		writeTx:  s.inWrite,
+		classify: classifySQLite,
+		// Writes are serialized whole: nothing more to lock.
+		lockOrder: func(context.Context, *sql.Tx, int64) error { return nil },
+	}
+	if s.now == nil {
+		s.now = defaultNow
+	}
+	return s
 }
 
 // dsn builds the modernc.org/sqlite data source name. The path is a URI
@@ -151,11 +165,11 @@ func (s *SQLite) inWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return ErrReadOnly
 	}
 	select {
-	case s.write <- struct{}{}:
+	case s.slot <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	defer func() { <-s.write }()
+	defer func() { <-s.slot }()
 
 	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE through _txlock
 	if err != nil {
@@ -173,19 +187,52 @@ func (s *SQLite) inWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
-// stamp is the clock reading as stored: UTC, nanosecond unix time.
-func (s *SQLite) stamp() int64 { return s.now().UnixNano() }
-
-func fromStamp(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
+// classifySQLite turns a uniqueness violation into ErrLiveAttempt or
+// ErrDuplicate. The constraint is told apart by the columns SQLite names in
+// its message.
+func classifySQLite(err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) || se.Code() != sqlite3.SQLITE_CONSTRAINT_UNIQUE {
+		return err
 	}
-	return time.Unix(0, n).UTC()
+	msg := err.Error()
+	if strings.Contains(msg, "attempts.order_id") && !strings.Contains(msg, "attempts.seq") {
+		return fmt.Errorf("%w: %v", ErrLiveAttempt, err)
+	}
+	return fmt.Errorf("%w: %v", ErrDuplicate, err)
 }
 
-func toStamp(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
+// Check runs SQLite's integrity and foreign-key checks and reports every
+// problem found.
+func (s *SQLite) Check(ctx context.Context) error {
+	var problems []string
+	rows, err := s.db.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return fmt.Errorf("journal: check %s: %w", s.path, err)
 	}
-	return t.UnixNano()
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			rows.Close()
+			return fmt.Errorf("journal: check %s: %w", s.path, err)
+		}
+		if line != "ok" {
+			problems = append(problems, line)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("journal: check %s: %w", s.path, err)
+	}
+	var orphans int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_foreign_key_check`).Scan(&orphans); err != nil {
+		return fmt.Errorf("journal: check %s: %w", s.path, err)
+	}
+	if orphans > 0 {
+		problems = append(problems, fmt.Sprintf("%d rows break foreign keys", orphans))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("journal: %s is damaged: %s", s.path, strings.Join(problems, "; "))
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/connector/journal/journaltest"
@@ -128,4 +129,16 @@ func TestDiskFullLeavesNothingHalfWritten(t *testing.T) {
 	if err := s.Check(ctx); err != nil {
 		t.Fatalf("Check after a full disk: %v", err)
 	}
+}
+
+// One daemon owns a SQLite journal: its goroutines race over one handle.
+func TestSQLiteOwnership(t *testing.T) {
+	journaltest.RunOwnership(t, func(t *testing.T, now func() time.Time) (journal.Store, journal.Store) {
+		s, err := journal.OpenSQLite(context.Background(), tempPath(t), journal.Options{Now: now})
+		if err != nil {
+			t.Fatalf("OpenSQLite: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s, s
+	})
 }

@@ -15,15 +15,32 @@ import (
 // ExternalID), to an IntentID once set, and to the fields it keeps itself
 // (versions, sync bookkeeping, times); and a move out of Confirmed to
 // anything but Recorded, or out of Recorded (ErrTransition).
-func (s *SQLite) Update(ctx context.Context, id int64, fn func(a *Attempt) error) (Attempt, error) {
+func (s *store) Update(ctx context.Context, id int64, fn func(a *Attempt) error) (Attempt, error) {
+	return s.update(ctx, id, nil, fn)
+}
+
+// UpdateFenced is Update for the holder of a lease on the attempt: it
+// changes nothing and returns ErrLeaseLost unless the lease is still the
+// current one of its kind (same owner, same token), checked in the same
+// transaction as the write. fn is not called when the lease is lost.
+func (s *store) UpdateFenced(ctx context.Context, l Lease, fn func(a *Attempt) error) (Attempt, error) {
+	return s.update(ctx, l.AttemptID, &l, fn)
+}
+
+func (s *store) update(ctx context.Context, id int64, fence *Lease, fn func(a *Attempt) error) (Attempt, error) {
 	var committed, out Attempt
 	var fnErr error
-	err := s.inWrite(ctx, func(tx *sql.Tx) error {
-		before, err := getAttempt(ctx, tx, `id = ?`, id)
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		before, err := s.getAttempt(ctx, tx, s.forUpdate, `id = ?`, id)
 		if err != nil {
 			return err
 		}
 		committed = before
+		if fence != nil {
+			if err := s.checkFence(ctx, tx, *fence); err != nil {
+				return err
+			}
+		}
 		after := before
 		if fnErr = fn(&after); fnErr != nil {
 			return fnErr
@@ -32,17 +49,20 @@ func (s *SQLite) Update(ctx context.Context, id int64, fn func(a *Attempt) error
 			return err
 		}
 		if after.State != before.State && before.State.Final() && !after.State.Final() {
-			if err := checkNoLive(ctx, tx, after.OrderID, after.ID); err != nil {
+			if err := s.lockOrder(ctx, tx, after.OrderID); err != nil {
+				return err
+			}
+			if err := s.checkNoLive(ctx, tx, after.OrderID, after.ID); err != nil {
 				return err
 			}
 		}
 		after.Version++
 		after.UpdatedAt = fromStamp(s.stamp())
-		if err := writeAttempt(ctx, tx, after); err != nil {
+		if err := s.writeAttempt(ctx, tx, after); err != nil {
 			return err
 		}
 		if after.State != before.State {
-			if err := insertEvent(ctx, tx, after.ID, toStamp(after.UpdatedAt), before.State, after); err != nil {
+			if err := s.insertEvent(ctx, tx, after.ID, toStamp(after.UpdatedAt), before.State, after); err != nil {
 				return err
 			}
 		}
@@ -58,33 +78,33 @@ func (s *SQLite) Update(ctx context.Context, id int64, fn func(a *Attempt) error
 	return out, nil
 }
 
-func writeAttempt(ctx context.Context, tx *sql.Tx, a Attempt) error {
-	_, err := tx.ExecContext(ctx, `UPDATE attempts SET intent_id = ?, terminal = ?, amount = ?,
+func (s *store) writeAttempt(ctx context.Context, tx *sql.Tx, a Attempt) error {
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE attempts SET intent_id = ?, terminal = ?, amount = ?,
 			state = ?, reason = ?, message = ?, version = ?, last_error = ?, attention = ?,
 			updated_at = ?
-		WHERE id = ?`,
+		WHERE id = ?`),
 		nullable(a.IntentID), a.Terminal, a.Amount, string(a.State), a.Reason, a.Message,
 		a.Version, a.LastError, a.Attention, toStamp(a.UpdatedAt), a.ID)
-	return classify(err)
+	return s.classify(err)
 }
 
 // MarkSynced records that Odoo has seen the attempt at version: the sync
 // failure count and last error are cleared. SyncedVersion never goes back,
 // so a slow, older write acknowledged late cannot make Odoo look up to date
 // with a version it never saw. Version itself is not bumped.
-func (s *SQLite) MarkSynced(ctx context.Context, id, version int64) error {
-	err := s.inWrite(ctx, func(tx *sql.Tx) error {
-		a, err := getAttempt(ctx, tx, `id = ?`, id)
+func (s *store) MarkSynced(ctx context.Context, id, version int64) error {
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		a, err := s.getAttempt(ctx, tx, s.forUpdate, `id = ?`, id)
 		if err != nil {
 			return err
 		}
 		if version < 1 || version > a.Version {
 			return fmt.Errorf("%w: version %d not in 1..%d", ErrInvalid, version, a.Version)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE attempts SET
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE attempts SET
 				synced_version = CASE WHEN ? > synced_version THEN ? ELSE synced_version END,
 				sync_failures = 0, last_error = '', synced_at = ?
-			WHERE id = ?`, version, version, s.stamp(), id)
+			WHERE id = ?`), version, version, s.stamp(), id)
 		return err
 	})
 	if err != nil {
@@ -97,11 +117,11 @@ func (s *SQLite) MarkSynced(ctx context.Context, id, version int64) error {
 // attention it parks the attempt for a human; it never unparks one (only
 // Update clears Attention), so a later, ordinary failure cannot hide an
 // attempt that needs someone. Version is not bumped.
-func (s *SQLite) SyncFailed(ctx context.Context, id int64, errText string, attention bool) error {
-	err := s.inWrite(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE attempts SET sync_failures = sync_failures + 1,
+func (s *store) SyncFailed(ctx context.Context, id int64, errText string, attention bool) error {
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE attempts SET sync_failures = sync_failures + 1,
 				last_error = ?, attention = (attention OR ?)
-			WHERE id = ?`, errText, attention, id)
+			WHERE id = ?`), errText, attention, id)
 		if err != nil {
 			return err
 		}

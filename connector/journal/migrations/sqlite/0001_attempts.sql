@@ -1,5 +1,5 @@
--- Attempts and their events. Portable SQL: the PostgreSQL driver can run the
--- same statements with INTEGER PRIMARY KEY replaced by an identity column.
+-- Attempts and their events. Portable SQL: the PostgreSQL driver runs the
+-- same statements (migrations/postgres) with identity columns for the ids.
 -- Times are integer unix nanoseconds, UTC; 0 means never.
 
 CREATE TABLE attempts (
