@@ -62,10 +62,10 @@ func WriteTable(w io.Writer, rep *Report) error {
 		return err
 	}
 	if rep.Clean() {
-		_, err := fmt.Fprintf(w, "\n%d attempts, no discrepancy.\n", len(rep.Rows))
+		_, err := fmt.Fprintf(w, "\n%s, no discrepancy.\n", count(len(rep.Rows), "attempt", "attempts"))
 		return err
 	}
-	fmt.Fprintf(w, "\n%d discrepancies:\n", len(rep.Discrepancies))
+	fmt.Fprintf(w, "\n%s:\n", count(len(rep.Discrepancies), "discrepancy", "discrepancies"))
 	for _, d := range rep.Discrepancies {
 		fmt.Fprintf(w, "  %s: %s\n", d.Kind, d.Detail)
 	}
@@ -158,6 +158,13 @@ func details(ds []Discrepancy) string {
 		s[i] = d.Detail
 	}
 	return strings.Join(s, "; ")
+}
+
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func dash(s string) string {
