@@ -94,11 +94,17 @@ type payableOrder struct {
 	ConfigID    odoo.Many2One `json:"config_id"`
 }
 
+// payableFields are the order fields the recorder reads.
+var payableFields = []string{"id", "state", "amount_total", "amount_paid", "config_id"}
+
 // orderToPay reads the order in one call whose domain also asks that its
 // session be open; only when that finds nothing does a second read say
 // why. A payment is added only to a draft order of an open session.
 func (e *Engine) orderToPay(ctx context.Context, orderID int64, paymentExists bool) (payableOrder, error) {
-	fields := []string{"id", "state", "amount_total", "amount_paid", "config_id"}
+	if o, ok := e.syncer.prefetched(orderID); ok && o.State == "draft" {
+		return o, nil
+	}
+	fields := payableFields
 	var orders []payableOrder
 	if err := e.odoo.SearchRead(ctx, "pos.order",
 		odoo.And(odoo.Cond("id", "=", orderID), odoo.Cond("session_id.state", "=", "opened")),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/compago-odoo/connector/compago"
@@ -18,6 +19,8 @@ const syncLimit = 200
 // version Odoo has not acknowledged, until Odoo accepts it.
 type syncer struct {
 	e       *Engine
+	mu      sync.Mutex
+	orders  map[int64]payableOrder // prefetched for this pass: draft orders of open sessions
 	wake    chan struct{}
 	retry   *backoff
 	parked  *backoff // items that need a human are retried slowly
@@ -74,6 +77,10 @@ func (e *Engine) SyncOnce(ctx context.Context) int {
 	}
 	done := 0
 	now := e.cfg.Now()
+	// One read for the orders of every charged payment of this pass, so
+	// that a burst of approvals costs Odoo one read, not one per order.
+	e.prefetchOrders(ctx, list, now)
+	defer e.syncer.clearPrefetch()
 	for _, a := range list {
 		// No busy lock here: the syncer is one goroutine, and a poll that
 		// changes the attempt meanwhile bumps its version, so MarkSynced of
@@ -192,4 +199,46 @@ func (e *Engine) projection(a journal.Attempt) map[string]any {
 		vals[f.State] = StateFailed
 	}
 	return vals
+}
+
+// prefetchOrders reads, in one call, the orders of the confirmed attempts
+// due in this pass, keeping those that are draft in an open session.
+func (e *Engine) prefetchOrders(ctx context.Context, list []journal.Attempt, now time.Time) {
+	var ids []int64
+	for _, a := range list {
+		if a.State == journal.Confirmed && e.syncer.retry.due(a.ID, now) && e.syncer.parked.due(a.ID, now) {
+			ids = append(ids, a.OrderID)
+		}
+	}
+	if len(ids) < 2 {
+		return // a single order is read by the recorder itself
+	}
+	var orders []payableOrder
+	if err := e.odoo.SearchRead(ctx, "pos.order",
+		odoo.And(odoo.Cond("id", "in", ids), odoo.Cond("session_id.state", "=", "opened")),
+		odoo.Query{Fields: payableFields}, &orders); err != nil {
+		return // each recorder reads its own order then
+	}
+	s := e.syncer
+	s.mu.Lock()
+	s.orders = make(map[int64]payableOrder, len(orders))
+	for _, o := range orders {
+		s.orders[o.ID] = o
+	}
+	s.mu.Unlock()
+}
+
+// prefetched takes the order read by prefetchOrders, once.
+func (s *syncer) prefetched(id int64) (payableOrder, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orders[id]
+	delete(s.orders, id)
+	return o, ok
+}
+
+func (s *syncer) clearPrefetch() {
+	s.mu.Lock()
+	s.orders = nil
+	s.mu.Unlock()
 }
