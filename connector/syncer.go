@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/compago-odoo/connector/compago"
@@ -12,8 +13,12 @@ import (
 	"github.com/compago-odoo/connector/odoo"
 )
 
-// syncLimit bounds the attempts one sync pass writes.
-const syncLimit = 200
+// syncLimit bounds the attempts one sync pass writes; syncWorkers bounds
+// the Odoo writes in flight at once.
+const (
+	syncLimit   = 200
+	syncWorkers = 8
+)
 
 // syncer is the outbox: it writes to Odoo every attempt whose journal
 // version Odoo has not acknowledged, until Odoo accepts it.
@@ -24,7 +29,7 @@ type syncer struct {
 	wake    chan struct{}
 	retry   *backoff
 	parked  *backoff // items that need a human are retried slowly
-	failing bool
+	failing atomic.Bool
 }
 
 func newSyncer(e *Engine) *syncer {
@@ -65,9 +70,11 @@ type attentionError struct{ what string }
 
 func (e *attentionError) Error() string { return e.what }
 
-// SyncOnce writes to Odoo what it is behind on, oldest first, and returns
-// how many attempts it brought up to date. It stops at the first failure
-// that looks like Odoo being down, so an outage costs one timeout a pass.
+// SyncOnce writes to Odoo what it is behind on, oldest first, with up to
+// syncWorkers writes in flight (never two for one order), and returns how
+// many attempts it brought up to date. It stops dispatching at the first
+// failure that looks like Odoo being down, so an outage costs one timeout
+// a pass.
 func (e *Engine) SyncOnce(ctx context.Context) int {
 	s := e.syncer
 	list, err := e.journal.List(ctx, journal.Filter{Unsynced: true, Limit: syncLimit})
@@ -75,36 +82,52 @@ func (e *Engine) SyncOnce(ctx context.Context) int {
 		e.log.Error().Err(err).Msg("journal: list attempts to write to Odoo")
 		return 0
 	}
-	done := 0
 	now := e.cfg.Now()
 	// One read for the orders of every charged payment of this pass, so
 	// that a burst of approvals costs Odoo one read, not one per order.
 	e.prefetchOrders(ctx, list, now)
-	defer e.syncer.clearPrefetch()
+	defer s.clearPrefetch()
+
+	var (
+		wg       sync.WaitGroup
+		done     atomic.Int64
+		odooDown atomic.Bool
+		sem      = make(chan struct{}, syncWorkers)
+		ordered  = map[int64]bool{} // orders with a write in this pass
+	)
 	for _, a := range list {
-		// No busy lock here: the syncer is one goroutine, and a poll that
-		// changes the attempt meanwhile bumps its version, so MarkSynced of
-		// the version written leaves it due for another pass.
-		if !s.retry.due(a.ID, now) || !s.parked.due(a.ID, now) {
-			continue
-		}
-		err := e.syncAttempt(ctx, a)
-		if err == nil {
-			s.retry.forget(a.ID)
-			s.parked.forget(a.ID)
-			done++
-			continue
-		}
-		e.syncFailed(ctx, a, err)
-		if odoo.IsOutcomeUnknown(err) || errors.Is(err, context.DeadlineExceeded) {
+		if odooDown.Load() {
 			break // Odoo is unreachable: the rest waits for the next pass
 		}
+		if ordered[a.OrderID] || !s.retry.due(a.ID, now) || !s.parked.due(a.ID, now) {
+			continue
+		}
+		ordered[a.OrderID] = true
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			// No busy lock here: a poll that changes the attempt meanwhile
+			// bumps its version, so MarkSynced of the version written
+			// leaves it due for another pass.
+			err := e.syncAttempt(ctx, a)
+			if err == nil {
+				s.retry.forget(a.ID)
+				s.parked.forget(a.ID)
+				done.Add(1)
+				return
+			}
+			e.syncFailed(ctx, a, err)
+			if odoo.IsOutcomeUnknown(err) || errors.Is(err, context.DeadlineExceeded) {
+				odooDown.Store(true)
+			}
+		}()
 	}
-	if done > 0 && s.failing {
-		s.failing = false
+	wg.Wait()
+	if done.Load() > 0 && s.failing.CompareAndSwap(true, false) {
 		e.log.Info().Msg("writing to Odoo again")
 	}
-	return done
+	return int(done.Load())
 }
 
 func (e *Engine) syncFailed(ctx context.Context, a journal.Attempt, err error) {
@@ -122,8 +145,7 @@ func (e *Engine) syncFailed(ctx context.Context, a journal.Attempt, err error) {
 		}
 	} else {
 		s.retry.failed(a.ID, e.cfg.Now(), 0)
-		if !s.failing {
-			s.failing = true
+		if s.failing.CompareAndSwap(false, true) {
 			e.log.Warn().Err(err).Int64("order", a.OrderID).Msg("cannot write to Odoo; retrying with backoff, nothing is lost")
 		}
 	}
