@@ -14,10 +14,13 @@ import (
 	"time"
 
 	"github.com/compago-odoo/connector/connector/journal"
+	"github.com/compago-odoo/connector/connector/journal/pgtest"
 )
 
 // The test binary doubles as a second process: with roleEnv set, TestMain
-// plays that role instead of running tests.
+// plays that role instead of running tests. It starts at most one
+// PostgreSQL for all the tests (pgtest.Shared, on first use) and stops it
+// when they are done.
 const (
 	roleEnv = "JOURNAL_TEST_ROLE"
 	pathEnv = "JOURNAL_TEST_PATH"
@@ -29,7 +32,9 @@ func TestMain(m *testing.M) {
 	if role := os.Getenv(roleEnv); role != "" {
 		os.Exit(playRole(role, os.Getenv(pathEnv)))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	pgtest.StopShared()
+	os.Exit(code)
 }
 
 func playRole(role, path string) int {
