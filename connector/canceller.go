@@ -71,17 +71,27 @@ func (e *Engine) CancelIntent(ctx context.Context, id int64) error {
 		return nil
 	}
 	intent, err := e.compago.Cancel(ctx, a.IntentID)
+	var answer *compago.Intent
 	switch {
 	case err == nil:
-		if intent == nil || intent.ID == "" {
-			intent = &compago.Intent{ID: a.IntentID, Status: compago.StatusCancelled}
+		answer = intent
+		if answer == nil || answer.ID == "" {
+			answer = &compago.Intent{ID: a.IntentID, Status: compago.StatusCancelled}
 		}
-		if intent.Status == "" {
-			intent.Status = compago.StatusCancelled
+		if answer.Status == "" {
+			answer.Status = compago.StatusCancelled
 		}
-		return e.applyIntent(ctx, a, intent)
 	case errors.Is(err, compago.ErrAlreadyConfirmed):
-		return e.applyIntent(ctx, a, &compago.Intent{ID: a.IntentID, Status: compago.StatusConfirmed, PaymentStatus: "SUCCESS"})
+		answer = &compago.Intent{ID: a.IntentID, Status: compago.StatusConfirmed, PaymentStatus: compago.PaymentSuccess}
+	}
+	if answer != nil {
+		if err := e.applyIntent(ctx, a, answer); err != nil {
+			// Recorded nowhere yet: the next try cancels again (a cancelled
+			// intent answers the same) or learns of the charge.
+			e.polls.schedule(id, e.pollBackoff.failed(id, e.cfg.Now(), e.cfg.PollInterval))
+			return err
+		}
+		return nil
 	}
 	// Any other answer: ask Compago what the intent is now. A cancel of an
 	// intent that expired or was cancelled meanwhile ends here too.
@@ -92,5 +102,9 @@ func (e *Engine) CancelIntent(ctx context.Context, id int64) error {
 		return err
 	}
 	e.pollBackoff.forget(id)
-	return e.applyIntent(ctx, a, truth)
+	if err := e.applyIntent(ctx, a, truth); err != nil {
+		e.polls.schedule(id, e.pollBackoff.failed(id, e.cfg.Now(), e.cfg.PollInterval))
+		return err
+	}
+	return nil
 }

@@ -78,7 +78,13 @@ func (e *Engine) PollIntent(ctx context.Context, id int64) error {
 		return err
 	}
 	e.pollBackoff.forget(id)
-	return e.applyIntent(ctx, a, intent)
+	if err := e.applyIntent(ctx, a, intent); err != nil {
+		// The journal could not take the answer (a full disk, say): ask
+		// Compago again later rather than forget the intent.
+		e.polls.schedule(id, e.pollBackoff.failed(id, e.cfg.Now(), e.cfg.PollInterval))
+		return err
+	}
+	return nil
 }
 
 // applyIntent records what Compago says of the attempt's intent.

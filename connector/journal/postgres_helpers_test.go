@@ -2,6 +2,7 @@ package journal_test
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"github.com/compago-odoo/connector/connector/journal/pgtest"
@@ -42,3 +43,5 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+func getenv(name string) string { return os.Getenv(name) }
