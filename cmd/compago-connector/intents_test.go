@@ -155,6 +155,26 @@ func (w *adminWorld) waitFlag(order int64, want string) {
 	w.t.Fatalf("order %d never showed %q to the cashier; it shows %q", order, want, w.flagOf(order))
 }
 
+// waitSeen waits until the journal knows Odoo has seen the attempt's last
+// change: Odoo shows a write a moment before the daemon records it landed.
+func (w *adminWorld) waitSeen(ref string) {
+	w.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		var a struct {
+			OdooBehind bool `json:"odoo_behind"`
+		}
+		out, _, code := w.admin("intents", "show", ref, "--format", "json")
+		if code == 0 && json.Unmarshal([]byte(out), &a) == nil && !a.OdooBehind {
+			return
+		}
+		last = out
+		time.Sleep(10 * time.Millisecond)
+	}
+	w.t.Fatalf("the journal never recorded that Odoo saw attempt %s:\n%s", ref, last)
+}
+
 func toFloat64(v any) float64 {
 	switch n := v.(type) {
 	case float64:
@@ -194,6 +214,7 @@ func TestAdminCancelsThenRetriesAPaymentThroughOdoo(t *testing.T) {
 		t.Errorf("cancel does not say what it asked: %q", out)
 	}
 	w.waitFlag(order, "cancelled")
+	w.waitSeen(ext)
 
 	out, errOut, code = w.admin("intents", "retry", ext)
 	if code != 0 {
