@@ -2,14 +2,20 @@ package sandboxui_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/compago-odoo/connector/cmd/compago-connector/sandboxui"
+	"github.com/compago-odoo/connector/compago/compagosim"
+	"github.com/compago-odoo/connector/odoo/odoosim"
 )
 
 func orderID(t *testing.T, out map[string]any) int64 {
@@ -209,3 +215,19 @@ func TestPageIsServedFromTheBinaryWithoutACDN(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestTillWithoutTheCompagoFieldsSaysToRunSetup(t *testing.T) {
+	sim := odoosim.New(odoosim.Options{})
+	page := httptest.NewServer(sandboxui.New(sandboxui.Options{Odoo: sim, Compago: compagosim.New(compagosim.Options{})}))
+	defer page.Close()
+	resp, err := http.Get(page.URL + "/api/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]string
+	json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(out["error"], "run compago-connector setup") {
+		t.Fatalf("the page before setup answered %s %v, want a sentence asking for setup", resp.Status, out)
+	}
+}

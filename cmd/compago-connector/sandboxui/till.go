@@ -109,7 +109,12 @@ func (u *ui) execKw(model, method string, args []any, kw map[string]any) (any, e
 	res, err := u.opts.Odoo.Exec(model, method, args, kw)
 	var f *odoosim.Fault
 	if errors.As(err, &f) {
-		return nil, conflict("Odoo refused: " + strings.TrimRight(f.Message, ".") + ".")
+		msg := "Odoo refused: " + strings.TrimRight(f.Message, ".") + "."
+		if strings.Contains(f.Message, "'"+u.opts.Fields.State+"'") {
+			msg += " The Compago fields are missing: run compago-connector setup against this Odoo" +
+				" (the sandbox does it when it runs the connector)."
+		}
+		return nil, conflict(msg)
 	}
 	return res, err
 }
