@@ -35,13 +35,21 @@ type browser struct {
 	ctx context.Context
 }
 
-func openPage(t *testing.T, url string) *browser {
+// needBrowser returns the browser to drive, or skips the test saying how to
+// get one.
+func needBrowser(t *testing.T) string {
 	t.Helper()
 	path := findBrowser()
 	if path == "" {
 		t.Skip("no browser on PATH (chromium, chromium-browser or google-chrome): " +
 			"install one (Debian: apt-get install -y chromium) to test the sandbox page in a browser")
 	}
+	return path
+}
+
+// openPage starts the browser at path on the page at url.
+func openPage(t *testing.T, path, url string) *browser {
+	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox, // tests run as root in CI
@@ -158,8 +166,9 @@ func (b *browser) screenshot(name string) {
 var mxnAmount = regexp.MustCompile(`^\d{1,3}(,\d{3})*\.\d{2} MXN$`)
 
 func TestBrowserCashierPaysCancelsAndRetriesOnTheSandboxPage(t *testing.T) {
+	path := needBrowser(t)
 	sb := startSandbox(t)
-	b := openPage(t, sb.pageURL)
+	b := openPage(t, path, sb.pageURL)
 	start := time.Now()
 
 	// Paid on the terminal, with its payment line.

@@ -165,7 +165,7 @@ function renderTerminalSelect(terminals) {
   const codes = terminals.map((t) => t.code);
   if (JSON.stringify(have) === JSON.stringify(codes)) return;
   const chosen = sel.value;
-  sel.replaceChildren(el("option", { value: "" }, "Default for this POS"), ...codes.map((c) => el("option", { value: c }, c)));
+  sel.replaceChildren(el("option", { value: "" }, "POS default / any terminal"), ...codes.map((c) => el("option", { value: c }, c)));
   sel.value = codes.includes(chosen) ? chosen : "";
 }
 
