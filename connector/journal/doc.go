@@ -5,11 +5,17 @@
 // and without losing a confirmed payment. It is also the outbox: an attempt
 // whose Version is above its SyncedVersion is one Odoo has not seen yet.
 //
-// Store is the contract; SQLite (modernc.org/sqlite, pure Go) implements it
-// today, and journaltest.RunConformance is the behavioural suite every
-// driver must pass, so a PostgreSQL driver can follow. The SQL is kept
-// portable (partial unique index, ON CONFLICT, RETURNING, CASE, BOOLEAN);
-// only pragmas and the error classification are SQLite's own.
+// Store is the contract, with two drivers: SQLite (modernc.org/sqlite, pure
+// Go; OpenSQLite), the embedded default for one daemon, and PostgreSQL
+// (github.com/jackc/pgx/v5 through database/sql; OpenPostgres), for two or
+// more daemons sharing one journal so that a dead host costs seconds.
+// Both run the same SQL (store.go and the files beside it, written with ?
+// placeholders; partial unique index, ON CONFLICT, RETURNING, CASE,
+// BOOLEAN); what differs is filled in at open: placeholders, row locks,
+// the order lock, error classification, and each driver's migrations
+// (migrations/sqlite, migrations/postgres: same numbers, same names).
+// journaltest.RunConformance and journaltest.RunOwnership are the
+// behavioural suites both drivers pass.
 //
 // The SQLite journal:
 //   - journal_mode WAL, synchronous FULL (a commit is on disk when it
@@ -29,6 +35,73 @@
 //   - Schema: numbered, embedded migrations/NNNN_name.sql, each applied in
 //     its own transaction with its schema_migrations row. A journal from a
 //     newer build (a higher number than this one knows) is refused.
+//
+// The PostgreSQL journal:
+//   - Lives in a schema of its own (Options.Schema, default
+//     compago_connector), created when missing, set as search_path on every
+//     connection: it can sit in Odoo's own database without touching
+//     Odoo's tables, and several journals (one per Odoo database) can share
+//     one database.
+//   - Several daemons may open it; there is no file lock. Migrations run
+//     under an advisory lock, each step re-checking the version once it
+//     holds it, so daemons starting together apply each step once.
+//   - Transactions are READ COMMITTED; every write locks what it decides
+//     on: the attempt row (FOR NO KEY UPDATE) for Update and MarkSynced, a
+//     transaction-scoped advisory lock on the order for Begin, Insert and a
+//     move back to a live state (so two daemons cannot both number an
+//     attempt 1), the lease row for claims (the upsert re-checks it once
+//     locked) and FOR SHARE on it for a fenced update.
+//   - Uniqueness violations are told apart by constraint name
+//     (attempts_live_order is ErrLiveAttempt, the rest ErrDuplicate).
+//   - The DSN is anything libpq takes. Without connect_timeout, dials time
+//     out after 10 s; at most 8 connections per daemon. No error shows the
+//     DSN: a string that does not parse gets a fixed message, since pgx
+//     only redacts passwords on a best-effort basis.
+//   - PostgreSQL down: every call returns an error as soon as the
+//     connection fails (Ping is the readiness probe); nothing is kept in
+//     memory, and the same store works again once the server is back.
+//   - Check verifies the schema version, that no index of the schema is
+//     invalid (a second live attempt could slip past a broken
+//     attempts_live_order) and that no event or lease lost its attempt.
+//
+// Ownership of work. With several daemons on one journal, each piece of
+// work has one worker at a time:
+//   - A lease (Claim, ClaimDue) gives one owner one kind of work on one
+//     attempt (KindCreate, KindPoll, KindSync; kinds are free strings and
+//     leased apart, so an attempt can be polled by one daemon while another
+//     writes it to Odoo) until it expires. The holder renews it (Renew)
+//     while it works and releases it (Release) when done; a daemon that
+//     dies has its leases taken over once they expire.
+//   - Every claim of an attempt and kind gets a higher token (the row stays
+//     when released, with no owner, so the count never restarts).
+//     UpdateFenced writes only while the lease is still the current one,
+//     checked in the same transaction as the write, so a holder that
+//     stalled past its expiry and was taken over cannot write over the new
+//     holder's work: it gets ErrLeaseLost and must drop the attempt.
+//     Expiry alone decides takeover; the token alone decides who may
+//     write. A lease that expired but that nobody took is still current,
+//     and renews.
+//   - ClaimDue takes up to Filter.Limit matching attempts no one holds,
+//     oldest id first; on PostgreSQL the candidates are locked SKIP LOCKED,
+//     so daemons claiming together get different attempts instead of
+//     waiting on the same ones. Filter{States: ...} finds creates and polls,
+//     Filter{Unsynced: true} the outbox.
+//   - TryLeader is a lease on a name for singleton jobs (the sweep, the
+//     watcher), kept by calling it again before it expires; ResignLeader
+//     frees it on shutdown. It is a row, not a session advisory lock, so it
+//     works the same on both drivers and through connection poolers, and
+//     its expiry reads the same injected clock.
+//   - Expiry is read on each daemon's clock (Options.Now): hosts sharing a
+//     journal need their clocks in step (NTP) to well within a ttl. A skew
+//     only makes a takeover early, and the token keeps an early takeover
+//     from losing a write.
+//   - Leases guard the journal, not the outside world: two daemons can
+//     still both call Compago for one attempt when one stalls past its
+//     lease. That is safe because an attempt has one externalId, which
+//     Compago accepts once.
+//   - On SQLite (one daemon) the same calls work against the same tables,
+//     so the engine has one code path; they order the daemon's own
+//     goroutines.
 //
 // Decisions taken where the issue is silent:
 //   - Times are stored as integer Unix nanoseconds, UTC; 0 means never.
@@ -57,7 +130,10 @@
 //   - SyncFailed can park an attempt (Attention) but never unparks one; only
 //     Update clears Attention, so an ordinary failure cannot hide an attempt
 //     that needs a human.
-//   - Prune also keeps parked attempts (Attention), however old.
+//   - Prune also keeps parked attempts (Attention), however old. It deletes
+//     attempts in one statement; their events and leases go by ON DELETE
+//     CASCADE, so an attempt changed while pruning is kept or deleted
+//     whole.
 //   - Begin requires a positive amount; Insert accepts zero (an attempt
 //     adopted from Odoo whose amount is not known).
 //   - A write error (a full disk included) is returned and its transaction

@@ -204,6 +204,9 @@ func (s *store) checkFence(ctx context.Context, tx *sql.Tx, l Lease) error {
 // keeps it by calling again before ttl runs out; anyone takes it once the
 // holder's time is up or it resigned.
 func (s *store) TryLeader(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	if name == "" {
+		return false, fmt.Errorf("journal: lead: %w: empty job name", ErrInvalid)
+	}
 	if err := checkClaim(owner, name, ttl); err != nil {
 		return false, fmt.Errorf("journal: lead %s: %w", name, err)
 	}

@@ -2,7 +2,6 @@ package journal_test
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/compago-odoo/connector/connector/journal/pgtest"
@@ -43,5 +42,3 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
-
-func getenv(name string) string { return os.Getenv(name) }
