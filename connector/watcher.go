@@ -161,6 +161,7 @@ func (e *Engine) startAttempts(ctx, stop context.Context, orders []order) error 
 			errs = append(errs, fmt.Errorf("write-ahead for order %d: %w", o.ID, err))
 			continue
 		}
+		crashPoint(CrashAfterBegin)
 		e.log.Info().Int64("order", a.OrderID).Int("attempt", a.Seq).Str("external_id", a.ExternalID).
 			Str("terminal", a.Terminal).Int64("amount_centavos", a.Amount).Msg("payment requested")
 		e.syncer.poke()
@@ -170,9 +171,10 @@ func (e *Engine) startAttempts(ctx, stop context.Context, orders []order) error 
 }
 
 // sessionTTL is how long a POS session's state is trusted: sessions open
-// and close a few times a day, and the recorder checks again before it
-// adds a payment, so a short cache saves Odoo a read per payment.
-const sessionTTL = 10 * time.Second
+// and close a few times a day, Odoo refuses to close one that still has
+// draft orders, and the recorder checks again before it adds a payment, so
+// a short cache saves Odoo a read per payment.
+const sessionTTL = time.Minute
 
 // sessionCache remembers the state of POS sessions for sessionTTL.
 type sessionCache struct {

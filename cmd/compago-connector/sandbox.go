@@ -36,6 +36,7 @@ type sandboxFlags struct {
 	storePath                     string
 	pollInterval, watchInterval   time.Duration
 	logLevel, logFormat           string
+	httpAddr                      string
 }
 
 func parseSandboxFlags(args []string, stderr io.Writer) (sandboxFlags, error) {
@@ -50,6 +51,7 @@ func parseSandboxFlags(args []string, stderr io.Writer) (sandboxFlags, error) {
 	fs.StringVar(&f.storePath, "store", "", "journal file for the daemon (default: a new temporary file)")
 	fs.DurationVar(&f.pollInterval, "poll-interval", 3*time.Second, "how often the daemon reads a pending intent")
 	fs.DurationVar(&f.watchInterval, "watch-interval", time.Second, "how often the daemon asks Odoo for flagged orders")
+	fs.StringVar(&f.httpAddr, "http-addr", "", "health and metrics listener of the daemon (empty: off, so the sandbox never clashes with an installed daemon on 127.0.0.1:9477)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "console", "console or json")
 	if err := fs.Parse(args); err != nil {
@@ -169,6 +171,7 @@ func sandboxConfig(f sandboxFlags, odooURL, compagoURL string) (*config.Config, 
 	cfg.Compago.PollInterval, cfg.Connector.WatchInterval = f.pollInterval, f.watchInterval
 	cfg.Connector.ExternalIDPrefix = sandboxOdooDB
 	cfg.Log.Level, cfg.Log.Format = f.logLevel, f.logFormat
+	cfg.HTTP.Addr = f.httpAddr
 	cleanup := func() {}
 	if f.storePath == "" {
 		dir, err := os.MkdirTemp("", "compago-sandbox-")
