@@ -86,3 +86,18 @@ func TestParseSince(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseSince: whatever an admin types, --since answers a time or an
+// error, and a relative window never starts in the future.
+func FuzzParseSince(f *testing.F) {
+	for _, s := range []string{"24h", "7d", "2026-11-25", "2026-11-25T06:00:00Z", "-1h", "99999999d", "1e9h", ""} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 11, 25, 18, 30, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseSince(s, now)
+		if err == nil && got.After(now) && !strings.ContainsAny(s, "-T:") {
+			t.Fatalf("--since %q starts in the future: %v", s, got)
+		}
+	})
+}
