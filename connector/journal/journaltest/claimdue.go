@@ -329,3 +329,44 @@ func testPruneLeases(t *testing.T, o *owners) {
 		t.Fatalf("Check after pruning leased attempts: %v", err)
 	}
 }
+
+// A stalled holder wakes up and writes just as another daemon takes its
+// lapsed lease over. Its write must land before the takeover (the new
+// holder then reads it) or not at all: never after the new holder has read
+// the attempt, which is how one payment would be recorded twice.
+func testFencedWriteRacingTakeover(t *testing.T, o *owners) {
+	ctx := context.Background()
+	for order := int64(1); order <= 20; order++ {
+		a := pending(t, o.a, order)
+		old := claim(t, o.a, a.ID, "daemon-a", journal.KindPoll)
+		o.clock.Advance(ttl)
+
+		var wg sync.WaitGroup
+		var writeErr, claimErr error
+		var seen journal.Attempt
+		var took bool
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, writeErr = fenced(o.a, old, func(x *journal.Attempt) { x.State = journal.Confirmed })
+		}()
+		go func() {
+			defer wg.Done()
+			if _, took, claimErr = o.b.Claim(ctx, a.ID, "daemon-b", journal.KindPoll, ttl); claimErr == nil && took {
+				seen, claimErr = o.b.Get(ctx, a.ID)
+			}
+		}()
+		wg.Wait()
+		if claimErr != nil || !took {
+			t.Fatalf("order %d: the takeover of a lapsed lease: took %v, %v", order, took, claimErr)
+		}
+		switch {
+		case writeErr == nil && seen.State != journal.Confirmed:
+			t.Fatalf("order %d: the old holder's write landed after the new holder read the attempt", order)
+		case writeErr != nil && !errors.Is(writeErr, journal.ErrLeaseLost):
+			t.Fatalf("order %d: the old holder's write failed with %v, want success or ErrLeaseLost", order, writeErr)
+		case writeErr != nil && get(t, o.a, a.ID).State != journal.Pending:
+			t.Fatalf("order %d: a refused write changed the attempt", order)
+		}
+	}
+}

@@ -30,6 +30,7 @@ func RunOwnership(t *testing.T, open OpenInstances) {
 		{"ClaimDue takes unowned and expired work, oldest first, up to the limit", testClaimDue},
 		{"ClaimDue finds the outbox", testClaimDueUnsynced},
 		{"a fenced update keeps every rule of Update", testFencedRules},
+		{"an old holder's write racing the takeover lands before it or not at all", testFencedWriteRacingTakeover},
 		{"two daemons racing ClaimDue never get the same attempt", testClaimDueRace},
 		{"two daemons claiming one attempt at once: one wins", testClaimRace},
 		{"one daemon at a time runs the sweep", testLeader},
