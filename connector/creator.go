@@ -19,12 +19,19 @@ func (e *Engine) startCreate(stop context.Context, id int64) {
 	// The work context outlives stop so that a create already sent is
 	// answered and recorded; stop only prevents starting new ones.
 	work := context.WithoutCancel(stop)
+	release, ok := e.claim(work, id, journal.KindCreate, e.own.createTT)
+	if !ok {
+		e.busy.release(id) // another daemon creates it
+		return
+	}
 	if !e.goWork(stop, func() {
 		defer e.busy.release(id)
+		defer release()
 		if err := e.CreateIntent(work, id); err != nil {
 			e.log.Warn().Err(err).Int64("attempt_id", id).Msg("create payment intent")
 		}
 	}) {
+		release()
 		e.busy.release(id)
 	}
 }
@@ -46,6 +53,7 @@ func (e *Engine) CreateIntent(ctx context.Context, id int64) error {
 	if err != nil {
 		return e.createFailed(ctx, a, err)
 	}
+	crashPoint(CrashAfterCreate)
 	e.createBackoff.forget(id)
 	a, _, err = e.transition(ctx, id, func(a *journal.Attempt) error {
 		if a.IntentID != "" {
@@ -60,6 +68,7 @@ func (e *Engine) CreateIntent(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
+	crashPoint(CrashAfterPending)
 	if a.State == journal.Cancelling {
 		return e.CancelIntent(ctx, id) // the cashier cancelled while we created
 	}

@@ -27,6 +27,14 @@ type Config struct {
 	Now              func() time.Time
 	Logger           zerolog.Logger
 	Observer         Observer // metrics and health; nil: none
+
+	// Shared is true when several daemons share the journal (PostgreSQL):
+	// work is then leased in the journal (see ownership.go).
+	Shared      bool
+	Owner       string        // this daemon's name in the leases; default host/pid/random
+	PollLease   time.Duration // default 4 poll intervals (min 10s): takeover time of a dead daemon's polls
+	CreateLease time.Duration // default 2m: longer than a create with its retries
+	SyncLease   time.Duration // default 3m: longer than every Odoo call of one recording
 }
 
 func (c *Config) setDefaults() {
@@ -56,6 +64,18 @@ func (c *Config) setDefaults() {
 	}
 	if c.Observer == nil {
 		c.Observer = nopObserver{}
+	}
+	if c.Owner == "" {
+		c.Owner = defaultOwner()
+	}
+	if c.PollLease <= 0 {
+		c.PollLease = max(4*c.PollInterval, 10*time.Second)
+	}
+	if c.CreateLease <= 0 {
+		c.CreateLease = 2 * time.Minute
+	}
+	if c.SyncLease <= 0 {
+		c.SyncLease = 3 * time.Minute
 	}
 }
 
@@ -87,6 +107,7 @@ type Engine struct {
 	methods  methodCache
 	wizard   wizardCache
 	sessions sessionCache
+	own      *ownership
 	sweeper  *sweeper
 
 	createBackoff *backoff // write-aheads whose create failed, by attempt
@@ -112,6 +133,7 @@ func New(cfg Config, j Journal, o Odoo, c Compago) (*Engine, error) {
 		pollBackoff:   newBackoff(cfg.PollInterval, 30*time.Second),
 	}
 	e.syncer = newSyncer(e)
+	e.own = newOwnership(cfg)
 	sw, err := newSweeper(e)
 	if err != nil {
 		return nil, fmt.Errorf("sweep schedule %q: %w", cfg.SweepSchedule, err)
@@ -137,7 +159,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		Str("external_id_prefix", e.cfg.ExternalIDPrefix).Msg("engine started")
 
 	var loops sync.WaitGroup
-	for _, loop := range []func(stop, work context.Context){e.watchLoop, e.pollLoop, e.syncer.loop, e.retryCreatesLoop} {
+	for _, loop := range []func(stop, work context.Context){e.watchLoop, e.pollLoop, e.syncer.loop, e.retryCreatesLoop, e.claimPollsLoop} {
 		loops.Add(1)
 		go func() {
 			defer loops.Done()

@@ -44,6 +44,9 @@ func (e *Engine) startPoll(stop, work context.Context, id int64) {
 	}
 	if !e.goWork(stop, func() {
 		defer e.busy.release(id)
+		if !e.holdPoll(work, id) {
+			return // another daemon polls this intent
+		}
 		if err := e.PollIntent(work, id); err != nil {
 			e.log.Debug().Err(err).Int64("attempt_id", id).Msg("poll")
 		}
@@ -65,6 +68,7 @@ func (e *Engine) PollIntent(ctx context.Context, id int64) error {
 	case a.State == journal.Cancelling:
 		return e.CancelIntent(ctx, id)
 	case a.State != journal.Pending:
+		e.dropPoll(ctx, id)
 		return nil
 	}
 	intent, err := e.compago.Get(ctx, a.IntentID)
@@ -102,6 +106,9 @@ func (e *Engine) applyIntent(ctx context.Context, a journal.Attempt, intent *com
 			x.State, x.Reason, x.Message = journal.Confirmed, reason, msg
 			return nil
 		})
+		if err == nil {
+			crashPoint(CrashAfterConfirmed)
+		}
 		return err
 	case intent.Status == compago.StatusCancelled:
 		reason, msg := e.cancelCause(ctx, a)

@@ -21,6 +21,13 @@ type Journal interface {
 	Latest(ctx context.Context, orderID int64) (journal.Attempt, error)
 	List(ctx context.Context, f journal.Filter) ([]journal.Attempt, error)
 	Prune(ctx context.Context, before time.Time) (int64, error)
+
+	// Leases, used when several daemons share the journal (Config.Shared).
+	Claim(ctx context.Context, attemptID int64, owner, kind string, ttl time.Duration) (journal.Lease, bool, error)
+	ClaimDue(ctx context.Context, owner, kind string, f journal.Filter, ttl time.Duration) ([]journal.Lease, error)
+	Renew(ctx context.Context, l journal.Lease, ttl time.Duration) (journal.Lease, error)
+	Release(ctx context.Context, l journal.Lease) error
+	TryLeader(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
 }
 
 // Odoo is what the engine needs of the Odoo client.

@@ -70,6 +70,7 @@ func (e *Engine) recordPayment(ctx context.Context, a journal.Attempt) (stillDue
 			// its transaction_id before adding anything.
 			return 0, fmt.Errorf("add payment of intent %s to order %d: %w", a.IntentID, a.OrderID, err)
 		}
+		crashPoint(CrashAfterAddPayment)
 		o.AmountPaid += odoo.Float(odoo.Amount(a.Amount))
 	}
 	stillDue = odoo.Centavos(float64(o.AmountTotal)) - odoo.Centavos(float64(o.AmountPaid))
@@ -154,6 +155,7 @@ func (e *Engine) completeOrder(ctx context.Context, orderID, methodID, configID 
 		}
 		return fmt.Errorf("complete order %d: %w", orderID, err)
 	}
+	crashPoint(CrashAfterWizard)
 	return nil
 }
 

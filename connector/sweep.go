@@ -57,6 +57,9 @@ func (s *sweeper) run() {
 	s.mu.Lock()
 	ctx := s.ctx
 	s.mu.Unlock()
+	if !s.e.leader(ctx, "sweep", 10*time.Minute) {
+		return
+	}
 	r, err := s.e.SweepOnce(ctx)
 	ev := s.e.log.Info()
 	if err != nil {

@@ -102,11 +102,15 @@ func (e *Engine) SyncOnce(ctx context.Context) int {
 		if ordered[a.OrderID] || !s.retry.due(a.ID, now) || !s.parked.due(a.ID, now) {
 			continue
 		}
+		release, ok := e.claim(ctx, a.ID, journal.KindSync, e.own.syncTTL)
+		if !ok {
+			continue // another daemon writes this one back
+		}
 		ordered[a.OrderID] = true
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
-			defer func() { <-sem; wg.Done() }()
+			defer func() { release(); <-sem; wg.Done() }()
 			// No busy lock here: a poll that changes the attempt meanwhile
 			// bumps its version, so MarkSynced of the version written
 			// leaves it due for another pass.
@@ -192,6 +196,7 @@ func (e *Engine) syncAttempt(ctx context.Context, a journal.Attempt) error {
 			}
 			return fmt.Errorf("write order %d: %w", a.OrderID, err)
 		}
+		crashPoint(CrashAfterOdooWrite)
 	}
 	// An older attempt than the order's latest is not shown in Odoo: the
 	// latest one speaks for the order.

@@ -20,8 +20,12 @@ const watchLimit = 500
 func (e *Engine) watchLoop(stop, work context.Context) {
 	failing := false
 	every(stop, e.cfg.WatchInterval, func() {
+		defer e.cfg.Observer.Tick("watch")
+		// Shared journal: one daemon of the group watches Odoo.
+		if !e.leader(work, "watch", max(3*e.cfg.WatchInterval, 10*time.Second)) {
+			return
+		}
 		_, err := e.WatchOnce(work, stop)
-		e.cfg.Observer.Tick("watch")
 		switch {
 		case err != nil && !failing:
 			failing = true

@@ -53,9 +53,9 @@ func runDaemon(ctx context.Context, args []string, stderr io.Writer) error {
 // runEngine opens the journal, connects the clients and runs the engine
 // until ctx ends.
 func runEngine(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
-	j, err := journal.OpenSQLite(ctx, cfg.Store.Path, journal.Options{})
+	j, err := openJournal(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("open the journal (store.path): %w", err)
+		return err
 	}
 	defer j.Close()
 	ops, err := startOperations(ctx, cfg, j, log)
@@ -80,12 +80,30 @@ func runEngine(ctx context.Context, cfg *config.Config, log zerolog.Logger) erro
 	}
 	ec := engineConfig(cfg, log)
 	ec.Observer = ops.observer
+	ec.Shared = cfg.Store.Driver == "postgres"
 	eng, err := connector.New(ec, j, oc, cc)
 	if err != nil {
 		return err
 	}
 	ops.engineStarting()
 	return eng.Run(ctx)
+}
+
+// openJournal opens the journal of store.driver: SQLite, locked to this
+// process, or PostgreSQL, shared by every daemon of the group.
+func openJournal(ctx context.Context, cfg *config.Config) (journal.Store, error) {
+	if cfg.Store.Driver == "postgres" {
+		j, err := journal.OpenPostgres(ctx, cfg.Store.DSN.Value(), journal.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("open the journal (store.dsn): %w", err)
+		}
+		return j, nil
+	}
+	j, err := journal.OpenSQLite(ctx, cfg.Store.Path, journal.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("open the journal (store.path): %w", err)
+	}
+	return j, nil
 }
 
 func newOdooClient(cfg *config.Config) (*odoo.Client, error) {
