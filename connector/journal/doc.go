@@ -44,7 +44,11 @@
 //     one database.
 //   - Several daemons may open it; there is no file lock. Migrations run
 //     under an advisory lock, each step re-checking the version once it
-//     holds it, so daemons starting together apply each step once.
+//     holds it, so daemons starting together apply each step once. During a
+//     rolling upgrade the first new daemon migrates while old ones still
+//     run: migrations must therefore only add (tables, nullable or
+//     defaulted columns, indexes), never rename or drop; a daemon of an
+//     older build started after that refuses the newer schema.
 //   - Transactions are READ COMMITTED; every write locks what it decides
 //     on: the attempt row (FOR NO KEY UPDATE) for Update and MarkSynced, a
 //     transaction-scoped advisory lock on the order for Begin, Insert and a
