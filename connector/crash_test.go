@@ -14,6 +14,7 @@ import (
 	"github.com/compago-odoo/connector/compago"
 	"github.com/compago-odoo/connector/connector"
 	"github.com/compago-odoo/connector/connector/journal"
+	"github.com/compago-odoo/connector/connector/journal/pgtest"
 	"github.com/compago-odoo/connector/odoo"
 )
 
@@ -25,7 +26,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
 		os.Exit(runChildDaemon())
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	pgtest.StopShared()
+	os.Exit(code)
 }
 
 // runChildDaemon is the daemon of the crash test: the same engine, wired
@@ -34,7 +37,14 @@ func runChildDaemon() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	log := zerolog.New(os.Stderr)
-	j, err := journal.OpenSQLite(ctx, os.Getenv("JOURNAL"), journal.Options{})
+	var j journal.Store
+	var err error
+	shared := os.Getenv("JOURNAL_DSN") != ""
+	if shared {
+		j, err = journal.OpenPostgres(ctx, os.Getenv("JOURNAL_DSN"), journal.Options{Schema: os.Getenv("JOURNAL_SCHEMA")})
+	} else {
+		j, err = journal.OpenSQLite(ctx, os.Getenv("JOURNAL"), journal.Options{})
+	}
 	if err != nil {
 		log.Error().Err(err).Msg("open journal")
 		return 1
@@ -52,7 +62,12 @@ func runChildDaemon() int {
 	if err != nil {
 		return 1
 	}
-	eng, err := connector.New(engineConfig(log), j, oc, cc)
+	cfg := engineConfig(log)
+	if shared {
+		cfg.Shared, cfg.Owner = true, os.Getenv("OWNER")
+		cfg.PollLease, cfg.CreateLease, cfg.SyncLease = 2*time.Second, 3*time.Second, 3*time.Second
+	}
+	eng, err := connector.New(cfg, j, oc, cc)
 	if err != nil {
 		return 1
 	}

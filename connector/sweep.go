@@ -57,7 +57,7 @@ func (s *sweeper) run() {
 	s.mu.Lock()
 	ctx := s.ctx
 	s.mu.Unlock()
-	if !s.e.leader(ctx, "sweep", 10*time.Minute) {
+	if !s.e.leader(ctx, "sweep", 5*time.Minute) {
 		return
 	}
 	r, err := s.e.SweepOnce(ctx)
