@@ -23,6 +23,7 @@ type benchResult struct {
 	compagoPerOrder               float64
 	compagoIdle                   int
 	journalBytes                  int64
+	pendingWindow                 pendingWindow
 }
 
 func (r *benchResult) print(w io.Writer) {
@@ -54,15 +55,19 @@ func (r *benchResult) print(w io.Writer) {
 		fmt.Fprintf(w, "daemon CPU %.2fs under load (%.1f%% of one core), %.2fs idle (%.1f%%); peak RSS %.1f MiB\n",
 			r.loadCPU.Seconds(), share(r.loadCPU, r.loadTime), r.idleCPU.Seconds(), share(r.idleCPU, r.idleTime), float64(r.rss)/(1<<20))
 	}
+	if pw := r.pendingWindow; pw.wall > 0 {
+		fmt.Fprintf(w, "with %d intents pending and nothing else happening, over %s: daemon CPU %.1f%% of one core, %.0f Compago polls/s\n",
+			pw.pending, pw.wall.Round(time.Second), share(pw.cpu, pw.wall), float64(pw.compago)/pw.wall.Seconds())
+	}
 	fmt.Fprintf(w, "journal %.1f KiB, %.2f MiB per 10k orders\n\n", float64(r.journalBytes)/1024, r.journalPer10k()/(1<<20))
 	fmt.Fprintf(w, "approval_paid_p50_ms=%s approval_paid_p99_ms=%s flag_intent_p50_ms=%s flag_intent_p99_ms=%s "+
 		"odoo_rpc_per_order=%.2f odoo_rpc_per_idle_tick=%.2f compago_req_per_order=%.2f orders_per_s=%.2f orders=%d paid=%d "+
 		"lost=%d duplicated=%d unsettled=%d terminals=%d cpu_load_pct=%.1f cpu_idle_pct=%.1f rss_mib=%.1f journal_mib_per_10k=%.2f "+
-		"poll_interval_ms=%d watch_interval_ms=%d\n",
+		"poll_interval_ms=%d watch_interval_ms=%d pending_window_cpu_pct=%.1f\n",
 		msOf(pct(r.approvalPaid, .5)), msOf(pct(r.approvalPaid, .99)), msOf(pct(r.flagIntent, .5)), msOf(pct(r.flagIntent, .99)),
 		r.odooPerOrder, r.odooPerIdleTick, r.compagoPerOrder, r.ordersPerSecond(), r.orders, r.paid,
 		r.lost, r.duplicated, r.unsettled, f.terminals, share(r.loadCPU, r.loadTime), share(r.idleCPU, r.idleTime),
-		float64(r.rss)/(1<<20), r.journalPer10k()/(1<<20), f.pollInterval.Milliseconds(), f.watchInterval.Milliseconds())
+		float64(r.rss)/(1<<20), r.journalPer10k()/(1<<20), f.pollInterval.Milliseconds(), f.watchInterval.Milliseconds(), share(r.pendingWindow.cpu, r.pendingWindow.wall))
 }
 
 func (r *benchResult) ordersPerSecond() float64 {

@@ -217,7 +217,8 @@ func (b *bench) run(ctx context.Context) (*benchResult, error) {
 		d.stop()
 		return nil, err
 	}
-	b.settle(ctx, 30*time.Second+b.f.pollInterval*3)
+	pendingWindow := b.measurePending(ctx, d)
+	b.settle(ctx, b.f.cardMax+30*time.Second+b.f.pollInterval*3)
 	stopMonitor()
 	loadTime, loadCPU := time.Since(start), d.cpu()-cpu0
 	odooLoad, compagoLoad := sumStats(b.odoo.Stats()), sumStats(b.compago.Requests())
@@ -238,6 +239,7 @@ func (b *bench) run(ctx context.Context) (*benchResult, error) {
 	}
 	res := b.collect()
 	res.f, res.turnedAway = b.f, b.turnedAway
+	res.pendingWindow = pendingWindow
 	res.loadTime, res.loadCPU, res.idleTime, res.idleCPU, res.rss = loadTime, loadCPU, idleTime, idleCPU, rss
 	ticks := float64(loadTime) / float64(b.f.watchInterval)
 	idleTicks := max(float64(idleTime)/float64(b.f.watchInterval), 1)
@@ -249,6 +251,47 @@ func (b *bench) run(ctx context.Context) (*benchResult, error) {
 	}
 	res.journalBytes = fileSize(cfg.Store.Path) + fileSize(cfg.Store.Path+"-wal")
 	return res, nil
+}
+
+// pendingWindow is the daemon's cost while many intents wait on their
+// terminals and nothing else happens: all created, none approved yet.
+type pendingWindow struct {
+	pending   int
+	wall, cpu time.Duration
+	compago   int
+}
+
+// measurePending measures a pending window when the card times leave one
+// (--card-min well beyond the arrivals): from 5 s after the last arrival
+// to 5 s before the first card can be approved.
+func (b *bench) measurePending(ctx context.Context, d *benchDaemon) pendingWindow {
+	var w pendingWindow
+	b.mu.Lock()
+	var first time.Time
+	for _, o := range b.orders {
+		if first.IsZero() || o.flagAt.Before(first) {
+			first = o.flagAt
+		}
+	}
+	n := len(b.orders)
+	b.mu.Unlock()
+	end := first.Add(b.f.cardMin - 5*time.Second)
+	start := time.Now().Add(5 * time.Second)
+	if n == 0 || end.Sub(start) < 5*time.Second {
+		return w
+	}
+	select {
+	case <-ctx.Done():
+		return w
+	case <-time.After(time.Until(start)):
+	}
+	c0, cpu0 := sumStats(b.compago.Requests()), d.cpu()
+	select {
+	case <-ctx.Done():
+	case <-time.After(time.Until(end)):
+	}
+	w.pending, w.wall, w.cpu, w.compago = n, time.Since(start), d.cpu()-cpu0, sumStats(b.compago.Requests())-c0
+	return w
 }
 
 func sumStats(m map[string]int) int {
