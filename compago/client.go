@@ -3,6 +3,7 @@ package compago
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -85,7 +86,7 @@ func NewClient(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	case o.backoffBase <= 0 || o.backoffMax < o.backoffBase:
 		return nil, errors.New("compago: backoff needs 0 < base <= max")
 	}
-	hc := http.Client{}
+	hc := http.Client{Transport: newTransport()}
 	if o.httpClient != nil {
 		hc = *o.httpClient
 	}
@@ -120,3 +121,19 @@ type secret string
 func (secret) String() string             { return redacted }
 func (secret) GoString() string           { return redacted }
 func (secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(redacted)) }
+
+// newTransport keeps enough idle connections for every poll in flight:
+// the default transport keeps two per host, so hundreds of pending intents
+// polled every few seconds would open a new TLS connection for most reads.
+func newTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   64,
+	}
+}
