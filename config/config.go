@@ -41,6 +41,11 @@ type Config struct {
 		Schedule   string        // sweep.schedule: robfig/cron/v3 spec (five fields or a descriptor)
 		Retention  time.Duration // sweep.retention: journal rows of settled attempts older than this are pruned; 0 keeps them
 		StuckAfter time.Duration // sweep.stuck_after: write-ahead and outbox items older than this are swept
+		// ReportDir is sweep.report_dir: where the daily reconciliation
+		// report is written ("" = not written); ReportSchedule is
+		// sweep.report_schedule, when (cron), late in the day it covers.
+		ReportDir      string
+		ReportSchedule string
 	}
 	Store struct {
 		Driver string // store.driver: sqlite (default, one daemon) | postgres (several daemons share the journal)
@@ -81,6 +86,7 @@ func Defaults() *Config {
 	c.Sweep.Schedule = "@every 1m"
 	c.Sweep.Retention = 90 * 24 * time.Hour
 	c.Sweep.StuckAfter = 2 * time.Minute
+	c.Sweep.ReportSchedule = "55 23 * * *"
 	c.Store.Driver = "sqlite"
 	c.Store.Path = DefaultStorePath
 	c.HTTP.Addr = "127.0.0.1:9477"

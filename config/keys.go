@@ -54,6 +54,8 @@ var keys = []key{
 	{"sweep.schedule", kindString, "cron schedule of the sweep", func(c *Config) any { return &c.Sweep.Schedule }},
 	{"sweep.retention", kindDuration, "age at which settled journal rows are pruned (0 keeps them)", func(c *Config) any { return &c.Sweep.Retention }},
 	{"sweep.stuck_after", kindDuration, "age at which unfinished work is swept", func(c *Config) any { return &c.Sweep.StuckAfter }},
+	{"sweep.report_dir", kindString, `directory of the daily reconciliation report ("" writes none)`, func(c *Config) any { return &c.Sweep.ReportDir }},
+	{"sweep.report_schedule", kindString, "cron schedule of the daily reconciliation report", func(c *Config) any { return &c.Sweep.ReportSchedule }},
 	{"store.driver", kindString, "sqlite | postgres", func(c *Config) any { return &c.Store.Driver }},
 	{"store.path", kindString, "path of the journal database (sqlite)", func(c *Config) any { return &c.Store.Path }},
 	{"store.dsn", kindSecret, "PostgreSQL connection string (postgres)", func(c *Config) any { return &c.Store.DSN }},

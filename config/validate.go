@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -151,6 +152,14 @@ func looksLikeDSN(dsn string) bool {
 func (c *Config) validateSweep(v *validator) {
 	if err := parseSchedule(c.Sweep.Schedule); err != nil {
 		v.failf("sweep.schedule", `must be a cron schedule like "*/5 * * * *" or "@every 1m", got %q: %v`, c.Sweep.Schedule, err)
+	}
+	if c.Sweep.ReportDir != "" {
+		if !filepath.IsAbs(c.Sweep.ReportDir) {
+			v.failf("sweep.report_dir", "must be an absolute directory, got %q", c.Sweep.ReportDir)
+		}
+		if err := parseSchedule(c.Sweep.ReportSchedule); err != nil {
+			v.failf("sweep.report_schedule", `must be a cron schedule like "55 23 * * *", got %q: %v`, c.Sweep.ReportSchedule, err)
+		}
 	}
 	if r := c.Sweep.Retention; r != 0 && r < 24*time.Hour {
 		// The journal is the record of what was charged: a day at least.

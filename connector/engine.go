@@ -28,6 +28,11 @@ type Config struct {
 	Logger           zerolog.Logger
 	Observer         Observer // metrics and health; nil: none
 
+	// DailyReport, when set, runs on DailySchedule (cron) on one daemon of
+	// the group: the cmd wires the reconciliation report to a file.
+	DailyReport   func(ctx context.Context) error
+	DailySchedule string
+
 	// Shared is true when several daemons share the journal (PostgreSQL):
 	// work is then leased in the journal (see ownership.go).
 	Shared      bool

@@ -41,6 +41,13 @@ func newSweeper(e *Engine) (*sweeper, error) {
 	s := &sweeper{e: e}
 	s.cron = cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
 	s.cron.Schedule(sched, cron.FuncJob(s.run))
+	if e.cfg.DailyReport != nil {
+		daily, err := ParseSchedule(e.cfg.DailySchedule)
+		if err != nil {
+			return nil, fmt.Errorf("daily report schedule %q: %w", e.cfg.DailySchedule, err)
+		}
+		s.cron.Schedule(daily, cron.FuncJob(s.report))
+	}
 	return s, nil
 }
 
@@ -69,6 +76,19 @@ func (s *sweeper) run() {
 	}
 	ev.Int("expiry_checks", r.ExpiryChecks).Int("stuck_creates", r.StuckCreates).Int("adopted", r.Adopted).
 		Int("cleared", r.Cleared).Int("failing_writes", r.FailingWrites).Int64("pruned", r.Pruned).Msg("sweep")
+}
+
+// report runs the daily report on one daemon of the group.
+func (s *sweeper) report() {
+	s.mu.Lock()
+	ctx := s.ctx
+	s.mu.Unlock()
+	if !s.e.leader(ctx, "report", time.Hour) {
+		return
+	}
+	if err := s.e.cfg.DailyReport(ctx); err != nil {
+		s.e.log.Error().Err(err).Msg("daily reconciliation report")
+	}
 }
 
 // SweepReport says what one sweep found and did.

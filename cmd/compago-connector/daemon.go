@@ -15,6 +15,7 @@ import (
 	"github.com/compago-odoo/connector/config"
 	"github.com/compago-odoo/connector/connector"
 	"github.com/compago-odoo/connector/connector/journal"
+	"github.com/compago-odoo/connector/connector/reconcile"
 	"github.com/compago-odoo/connector/odoo"
 )
 
@@ -81,6 +82,9 @@ func runEngine(ctx context.Context, cfg *config.Config, log zerolog.Logger) erro
 	ec := engineConfig(cfg, log)
 	ec.Observer = ops.observer
 	ec.Shared = cfg.Store.Driver == "postgres"
+	if cfg.Sweep.ReportDir != "" {
+		ec.DailyReport, ec.DailySchedule = dailyReport(cfg, j, oc, log), cfg.Sweep.ReportSchedule
+	}
 	eng, err := connector.New(ec, j, oc, cc)
 	if err != nil {
 		return err
@@ -164,5 +168,26 @@ func connectOdoo(ctx context.Context, c *odoo.Client, log zerolog.Logger) error 
 		case <-time.After(wait):
 		}
 		wait = min(wait*2, 30*time.Second)
+	}
+}
+
+// dailyReport writes the day's reconciliation report into sweep.report_dir
+// and logs what it found.
+func dailyReport(cfg *config.Config, j journal.Store, oc *odoo.Client, log zerolog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		r, err := reconcile.New(reconcile.Config{
+			PaymentMethod: cfg.Connector.PaymentMethod,
+			Fields:        connector.DefaultFields().WithOverrides(cfg.Connector.Fields),
+			Grace:         max(cfg.Sweep.StuckAfter, 5*time.Minute),
+		}, j, oc, nil)
+		if err != nil {
+			return err
+		}
+		path, err := reconcile.WriteDaily(ctx, r, cfg.Sweep.ReportDir, time.Now())
+		if err != nil {
+			return err
+		}
+		log.Info().Str("path", path).Msg("daily reconciliation report written")
+		return nil
 	}
 }
