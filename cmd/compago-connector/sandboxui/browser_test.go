@@ -40,6 +40,9 @@ type browser struct {
 func needBrowser(t *testing.T) string {
 	t.Helper()
 	path := findBrowser()
+	if path == "" && os.Getenv("COMPAGO_TEST_BROWSER_REQUIRED") != "" {
+		t.Fatal("no browser on PATH (chromium, chromium-browser or google-chrome) and COMPAGO_TEST_BROWSER_REQUIRED is set")
+	}
 	if path == "" {
 		t.Skip("no browser on PATH (chromium, chromium-browser or google-chrome): " +
 			"install one (Debian: apt-get install -y chromium) to test the sandbox page in a browser")
