@@ -110,6 +110,20 @@ func openJournal(ctx context.Context, cfg *config.Config) (journal.Store, error)
 	return j, nil
 }
 
+// openAdminJournal opens the journal for the admin commands beside a
+// running daemon: SQLite read-only (no lock, no migration), or the shared
+// PostgreSQL journal, which several processes use by design.
+func openAdminJournal(ctx context.Context, cfg *config.Config) (journal.Store, error) {
+	if cfg.Store.Driver == "postgres" {
+		return openJournal(ctx, cfg)
+	}
+	j, err := journal.OpenSQLiteReadOnly(ctx, cfg.Store.Path, journal.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("open the journal (store.path): %w", err)
+	}
+	return j, nil
+}
+
 func newOdooClient(cfg *config.Config) (*odoo.Client, error) {
 	c, err := odoo.New(odoo.Config{
 		URL: cfg.Odoo.URL, Database: cfg.Odoo.Database, Username: cfg.Odoo.Username,

@@ -55,9 +55,9 @@ func runIntents(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return adminFailed(stderr, "intents "+sub, err)
 	}
-	j, err := journal.OpenSQLiteReadOnly(ctx, cfg.Store.Path, journal.Options{})
+	j, err := openAdminJournal(ctx, cfg)
 	if err != nil {
-		return adminFailed(stderr, "intents "+sub, fmt.Errorf("open the journal (store.path): %w", err))
+		return adminFailed(stderr, "intents "+sub, err)
 	}
 	defer j.Close()
 	c := &intentsCmd{cfg: cfg, j: j, flags: f, stdout: stdout, stderr: stderr}
@@ -96,7 +96,7 @@ func (f *intentsFlags) register(fs *flag.FlagSet) {
 
 type intentsCmd struct {
 	cfg            *config.Config
-	j              *journal.SQLite
+	j              journal.Store
 	flags          intentsFlags
 	stdout, stderr io.Writer
 }

@@ -82,9 +82,9 @@ func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 // newReconciler opens the journal read-only and connects to Odoo (and to
 // Compago when refreshing).
 func newReconciler(ctx context.Context, cfg *config.Config, grace time.Duration, refresh bool) (*reconcile.Reconciler, func(), error) {
-	j, err := journal.OpenSQLiteReadOnly(ctx, cfg.Store.Path, journal.Options{})
+	j, err := openAdminJournal(ctx, cfg)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open the journal (store.path): %w", err)
+		return nil, nil, err
 	}
 	oc, err := newOdooClient(cfg)
 	if err != nil {
