@@ -131,6 +131,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	w.session = w.odoo.Seed().SessionID
 	w.ensureFields(odooSrv.URL)
 	t.Cleanup(w.checkSecretsInLogs)
+	t.Cleanup(w.keepLogs)
 	return w
 }
 
@@ -333,6 +334,27 @@ func (w *world) checkSecretsInLogs() {
 			if strings.Contains(string(b), secret) {
 				w.t.Errorf("a secret appears in the daemon's log %s", filepath.Base(p))
 			}
+		}
+	}
+}
+
+// keepLogs copies the daemons' logs to COMPAGO_FAULT_LOGS/<test>/ when set.
+func (w *world) keepLogs() {
+	dest := os.Getenv("COMPAGO_FAULT_LOGS")
+	if dest == "" {
+		return
+	}
+	dir := filepath.Join(dest, strings.ReplaceAll(w.t.Name(), "/", "_"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		w.t.Logf("keep logs: %v", err)
+		return
+	}
+	w.mu.Lock()
+	logs := slices.Clone(w.logs)
+	w.mu.Unlock()
+	for _, p := range logs {
+		if b, err := os.ReadFile(p); err == nil {
+			os.WriteFile(filepath.Join(dir, filepath.Base(p)), b, 0o644)
 		}
 	}
 }
