@@ -13,7 +13,6 @@ import (
 
 	"github.com/compago-odoo/connector/config"
 	"github.com/compago-odoo/connector/connector"
-	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/connector/reconcile"
 )
 
