@@ -81,6 +81,7 @@ func TestKilledAtEveryRecoveryPointNoCardIsLostOrChargedTwice(t *testing.T) {
 		}
 	}
 	t.Logf("crash points reached: %v", reached)
+	w.logFelt()
 	last.Runs = n
 	report("SIGKILL at every recovery point and at random moments, restart", command("TestKilledAtEveryRecoveryPointNoCardIsLostOrChargedTwice"), last)
 	if last.Lost != 0 || last.Duplicated != 0 {

@@ -358,3 +358,29 @@ func (w *world) keepLogs() {
 		}
 	}
 }
+
+// felt counts the log lines of every daemon that carry an error (at any
+// level, debug included) and those at level warn or error: the proof
+// that a fault reached the daemon.
+func (w *world) felt() (withError, warnOrWorse int) {
+	w.mu.Lock()
+	logs := slices.Clone(w.logs)
+	w.mu.Unlock()
+	for _, p := range logs {
+		b, _ := os.ReadFile(p)
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, `"error":`) {
+				withError++
+			}
+			if strings.Contains(line, `"level":"warn"`) || strings.Contains(line, `"level":"error"`) {
+				warnOrWorse++
+			}
+		}
+	}
+	return withError, warnOrWorse
+}
+
+func (w *world) logFelt() {
+	withError, warnOrWorse := w.felt()
+	w.t.Logf("the daemons logged %d lines with an error (%d at warn or error level)", withError, warnOrWorse)
+}

@@ -116,6 +116,7 @@ func TestOdooDownForMinutesWhileCardsAreChargedEveryPaymentLandsOnce(t *testing.
 		total = w.faultRun(down, hold, c%2 == 1)
 		total.Runs = c + 1
 	}
+	w.logFelt()
 	if seen.alive == 0 {
 		t.Errorf("the daemon never answered /healthz during the outage")
 	}
@@ -168,19 +169,24 @@ func compagoFaults() []fault {
 		http("Compago slow (1.5 s) but within the timeout", compagosim.Faults{Latency: 1500 * time.Millisecond}),
 		toxic("Compago TCP reset", func(w *world) *proxyRef { return &proxyRef{w.compTCP} }, "reset_peer", "upstream", 1, map[string]any{"timeout": 0}),
 		toxic("Compago TCP black hole (timeout)", func(w *world) *proxyRef { return &proxyRef{w.compTCP} }, "timeout", "upstream", 1, map[string]any{"timeout": 0}),
-		toxic("Compago answers cut by TCP reset (30% of connections)", func(w *world) *proxyRef { return &proxyRef{w.compTCP} }, "reset_peer", "downstream", 0.3, map[string]any{"timeout": 50}),
+		toxic("Compago answers cut after 100 bytes (call applied, answer lost)", func(w *world) *proxyRef { return &proxyRef{w.compTCP} }, "limit_data", "downstream", 1, map[string]any{"bytes": 100}),
 	}
 }
 
 // odooFaults are Odoo's TCP-level bad days while payments are recorded.
 func odooFaults() []fault {
 	odoo := func(w *world) *proxyRef { return &proxyRef{w.odooTCP} }
-	return []fault{
-		toxic("Odoo answers cut by TCP reset (30% of connections)", odoo, "reset_peer", "downstream", 0.3, map[string]any{"timeout": 20}),
+	faults := []fault{
+		toxic("Odoo answers cut after 200 bytes (write applied, answer lost)", odoo, "limit_data", "downstream", 1, map[string]any{"bytes": 200}),
+		toxic("Odoo TCP reset", odoo, "reset_peer", "upstream", 1, map[string]any{"timeout": 0}),
 		toxic("Odoo TCP black hole (timeout)", odoo, "timeout", "upstream", 1, map[string]any{"timeout": 0}),
 		toxic("Odoo slow close", odoo, "slow_close", "downstream", 1, map[string]any{"delay": 3000}),
 		toxic("Odoo 1.5 s latency", odoo, "latency", "downstream", 1, map[string]any{"latency": 1500, "jitter": 400}),
 	}
+	for i := range faults {
+		faults[i].afterPending = true // the cards are charged while Odoo is sick
+	}
+	return faults
 }
 
 // TestCompagoDownAndFlakyWhileIntentsAreCreatedAndPolled runs payments
@@ -188,7 +194,7 @@ func odooFaults() []fault {
 // answers, timeouts, slow answers, TCP resets and black holes.
 func TestCompagoDownAndFlakyWhileIntentsAreCreatedAndPolled(t *testing.T) {
 	n := crashRuns(t)
-	runFaults(t, n, compagoFaults(), "Compago faults (5xx, 429+Retry-After, lost answers, timeouts, slow, TCP reset/black hole)",
+	runFaults(t, n, compagoFaults(), "Compago faults (5xx, 429+Retry-After, lost answers, timeouts, slow, TCP reset/black hole/cut answers)",
 		"TestCompagoDownAndFlakyWhileIntentsAreCreatedAndPolled")
 }
 
@@ -196,7 +202,7 @@ func TestCompagoDownAndFlakyWhileIntentsAreCreatedAndPolled(t *testing.T) {
 // TCP connections to Odoo while payments are recorded.
 func TestOdooTCPFaultsWhilePaymentsAreRecorded(t *testing.T) {
 	n := crashRuns(t)
-	runFaults(t, n, odooFaults(), "Odoo TCP faults (reset mid-answer, black hole, slow close, latency)",
+	runFaults(t, n, odooFaults(), "Odoo TCP faults while cards are charged (answers cut, reset, black hole, slow close, latency)",
 		"TestOdooTCPFaultsWhilePaymentsAreRecorded")
 }
 
@@ -216,13 +222,27 @@ func runFaults(t *testing.T, n int, faults []fault, row, test string) {
 	runs := 0
 	for r := range repeat {
 		for _, f := range faults {
+			w0, e0 := w.felt()
+			c0, o0 := sum(w.compago.Requests()), sum(w.odoo.Stats())
 			last = w.faultRun(f, hold, false)
+			w1, e1 := w.felt()
+			t.Logf("%s: %d Compago and %d Odoo calls for %d payments; the daemon logged %d lines with an error (%d at warn or error level)",
+				f.name, sum(w.compago.Requests())-c0, sum(w.odoo.Stats())-o0, len(w.terminals), w1-w0, e1-e0)
 			runs++
 			if t.Failed() {
 				t.Fatalf("repeat %d, %s: an invariant broke; daemon logs in %s", r, f.name, w.dir)
 			}
 		}
 	}
+	w.logFelt()
 	last.Runs = runs
 	report(row, command(test), last)
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
