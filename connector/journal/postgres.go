@@ -98,6 +98,7 @@ func (p *Postgres) Schema() string { return p.schema }
 
 // Close closes the daemon's connections; the journal stays for the others.
 func (p *Postgres) Close() error {
+	p.reads.close()
 	if err := p.db.Close(); err != nil {
 		return fmt.Errorf("journal: close postgres schema %s: %w", p.schema, err)
 	}

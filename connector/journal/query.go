@@ -49,7 +49,7 @@ func (s *store) getAttempt(ctx context.Context, q queryer, lock, where string, a
 }
 
 func (s *store) get(ctx context.Context, what, where string, arg any) (Attempt, error) {
-	a, err := s.getAttempt(ctx, s.db, "", where, arg)
+	a, err := s.getAttempt(ctx, s.reader(), "", where, arg)
 	if err != nil {
 		return Attempt{}, fmt.Errorf("journal: attempt %s: %w", what, err)
 	}
@@ -86,7 +86,7 @@ func (s *store) List(ctx context.Context, f Filter) ([]Attempt, error) {
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
+	rows, err := s.reader().QueryContext(ctx, s.q(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("journal: list attempts: %w", err)
 	}

@@ -145,6 +145,7 @@ func (s *SQLite) Path() string { return s.path }
 
 // Close closes the database and releases the single-instance lock.
 func (s *SQLite) Close() error {
+	s.reads.close()
 	err := s.db.Close()
 	if s.lock != nil {
 		if lerr := s.lock.Close(); err == nil {

@@ -31,7 +31,12 @@ type store struct {
 	// another claim holds), forShare on the lease a fenced write relies on.
 	// Empty on SQLite, whose writes are serialized whole.
 	forUpdate, skipLocked, forShare string
+	// reads keeps the frequent reads prepared (see stmtcache.go).
+	reads stmtCache
 }
+
+// reader is the pool, reading through prepared statements.
+func (s *store) reader() queryer { return cachedDB{db: s.db, cache: &s.reads} }
 
 // q adapts a statement written with ? placeholders to the driver. The
 // statements hold no ? inside string literals.
