@@ -113,6 +113,7 @@ type Engine struct {
 	wizard   wizardCache
 	sessions sessionCache
 	own      *ownership
+	snaps    snapshots
 	sweeper  *sweeper
 
 	createBackoff *backoff // write-aheads whose create failed, by attempt

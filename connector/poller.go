@@ -58,7 +58,7 @@ func (e *Engine) startPoll(stop, work context.Context, id int64) {
 // PollIntent reads the attempt's intent once and records what it says; it
 // plans the next read unless the intent reached a final state.
 func (e *Engine) PollIntent(ctx context.Context, id int64) error {
-	a, err := e.journal.Get(ctx, id)
+	a, err := e.attempt(ctx, id)
 	if err != nil {
 		return err
 	}

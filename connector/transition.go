@@ -27,6 +27,7 @@ func (e *Engine) transition(ctx context.Context, id int64, fn func(a *journal.At
 	if err != nil {
 		return a, false, fmt.Errorf("journal update of attempt %d: %w", id, err)
 	}
+	e.snaps.put(a)
 	if from != a.State {
 		e.cfg.Observer.Transition(from, a.State, e.cfg.Now().Sub(a.CreatedAt))
 		e.log.Info().Int64("order", a.OrderID).Int("attempt", a.Seq).Str("external_id", a.ExternalID).
