@@ -333,7 +333,12 @@ func (b *bench) load(ctx context.Context) error {
 			return ctx.Err()
 		case <-time.After(time.Until(next)):
 		}
-		next = next.Add(interval)
+		// Poisson arrivals: cashiers press the button at random moments,
+		// not in step with the daemon's watch ticks.
+		b.mu.Lock()
+		gap := time.Duration(b.rng.ExpFloat64() * float64(interval))
+		b.mu.Unlock()
+		next = next.Add(gap)
 		terminal := b.takeTerminal()
 		if terminal == "" {
 			b.mu.Lock()
