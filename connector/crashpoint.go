@@ -50,7 +50,7 @@ func init() {
 // crashPoint kills the process when the named point is reached for the
 // configured time. It costs one string comparison when no crash is set.
 func crashPoint(name string) {
-	if crashAt == "" || crashAt != name {
+	if crashAt != name {
 		return
 	}
 	if crashLeft.Add(-1) == 0 {

@@ -18,7 +18,8 @@
 //
 // The suite is skipped unless COMPAGO_FAULT_RUNS is set: it is the number
 // of crash runs (30 in CI, 200 in the long mode; see docs/RELIABILITY.md).
-// COMPAGO_FAULT_REPORT names a file the figures are appended to.
+// COMPAGO_FAULT_REPORT names a file the figures are appended to;
+// COMPAGO_FAULT_LOGS a directory every daemon's log is copied to.
 //
 // Decisions taken where the issue is silent:
 //   - A customer taps the card as soon as the terminal shows the intent,
