@@ -86,6 +86,8 @@ func (e *Engine) PollIntent(ctx context.Context, id int64) error {
 		// The journal could not take the answer (a full disk, say): ask
 		// Compago again later rather than forget the intent.
 		e.polls.schedule(id, e.pollBackoff.failed(id, e.cfg.Now(), e.cfg.PollInterval))
+		e.log.Warn().Err(err).Int64("order", a.OrderID).Str("intent", a.IntentID).Bool("charged", intent.Charged()).
+			Msg("the journal cannot record what Compago said; asking again later")
 		return err
 	}
 	return nil

@@ -17,6 +17,7 @@ var errNoChange = errors.New("no change")
 // leave it alone. changed is false when nothing was written.
 func (e *Engine) transition(ctx context.Context, id int64, fn func(a *journal.Attempt) error) (a journal.Attempt, changed bool, err error) {
 	var from journal.State
+	start := e.cfg.Now()
 	a, err = e.journal.Update(ctx, id, func(a *journal.Attempt) error {
 		from = a.State
 		return fn(a)
@@ -24,6 +25,7 @@ func (e *Engine) transition(ctx context.Context, id int64, fn func(a *journal.At
 	if errors.Is(err, errNoChange) {
 		return a, false, nil
 	}
+	e.cfg.Observer.Call("journal", "update", e.cfg.Now().Sub(start), err)
 	if err != nil {
 		return a, false, fmt.Errorf("journal update of attempt %d: %w", id, err)
 	}

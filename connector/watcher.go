@@ -29,10 +29,10 @@ func (e *Engine) watchLoop(stop, work context.Context) {
 		switch {
 		case err != nil && !failing:
 			failing = true
-			e.log.Warn().Err(err).Msg("cannot read flagged orders from Odoo; retrying every watch interval")
+			e.log.Warn().Err(err).Msg("watching Odoo for flagged orders failed; retrying every watch interval")
 		case err == nil && failing:
 			failing = false
-			e.log.Info().Msg("reading flagged orders from Odoo again")
+			e.log.Info().Msg("watching Odoo for flagged orders again")
 		}
 	})
 }
@@ -155,9 +155,11 @@ func (e *Engine) startAttempts(ctx, stop context.Context, orders []order) error 
 		if terminal == "" {
 			terminal = defaults[o.ConfigID]
 		}
+		start := e.cfg.Now()
 		a, err := e.journal.Begin(ctx, journal.NewAttempt{
 			OrderID: o.ID, Amount: amount, Terminal: terminal, ExternalIDPrefix: e.cfg.ExternalIDPrefix,
 		})
+		e.cfg.Observer.Call("journal", "begin", e.cfg.Now().Sub(start), err)
 		if errors.Is(err, journal.ErrLiveAttempt) {
 			continue // another tick got there first
 		}

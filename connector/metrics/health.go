@@ -185,6 +185,15 @@ func (h *Health) checkJournal(ctx context.Context) Check {
 	if _, err := h.journal.List(ctx, journal.Filter{States: []journal.State{journal.Pending}, Limit: 1}); err != nil {
 		return Check{Name: "journal", Detail: err.Error()}
 	}
+	// A journal that reads but cannot write (a full disk) takes no payment:
+	// not ready until a write succeeds again, or for two minutes after the
+	// last failed write when nothing has tried since.
+	h.mu.Lock()
+	writeErr, failedAt := h.lastErr["journal"], h.silent["journal"]
+	h.mu.Unlock()
+	if writeErr != "" && h.cfg.Now().Sub(failedAt) < 2*time.Minute {
+		return Check{Name: "journal", Detail: "writes fail: " + writeErr}
+	}
 	return Check{Name: "journal", OK: true, Detail: "answers"}
 }
 

@@ -2,11 +2,13 @@ package metrics_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/compago-odoo/connector/compago"
+	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/connector/metrics"
 )
 
@@ -122,5 +124,30 @@ func TestCompagoUnansweredIsNotReadyUntilItAnswers(t *testing.T) {
 	h.Tick("watch")
 	if c := check(h.Ready(ctx), "compago"); !c.OK {
 		t.Fatalf("a Compago failure 2 minutes old with no call since: %+v", c)
+	}
+}
+
+func TestNotReadyWhileJournalWritesFail(t *testing.T) {
+	clk := newClock()
+	h, done := healthFor(t, clk)
+	defer done()
+	h.Start()
+	ctx := context.Background()
+	h.Call("journal", "update", time.Millisecond, errors.New("database or disk is full"))
+	if c := check(h.Ready(ctx), "journal"); c.OK || !strings.Contains(c.Detail, "disk is full") {
+		t.Fatalf("journal check while writes fail = %+v, want not ready naming the cause", c)
+	}
+	h.Call("journal", "update", time.Millisecond, nil)
+	if c := check(h.Ready(ctx), "journal"); !c.OK {
+		t.Fatalf("journal check after a write succeeded = %+v, want ready", c)
+	}
+	h.Call("journal", "begin", time.Millisecond, journal.ErrLiveAttempt)
+	if c := check(h.Ready(ctx), "journal"); !c.OK {
+		t.Fatalf("a refused change is an answer, not a failing journal: %+v", c)
+	}
+	h.Call("journal", "update", time.Millisecond, errors.New("database or disk is full"))
+	clk.Advance(3 * time.Minute)
+	if c := check(h.Ready(ctx), "journal"); !c.OK {
+		t.Fatalf("minutes after the last failed write, with nothing tried since, the journal reads: want ready, got %+v", c)
 	}
 }

@@ -153,6 +153,12 @@ func answered(system string, err error) bool {
 		return true
 	case errors.Is(err, context.Canceled):
 		return true // we gave up; says nothing about the server
+	case system == "journal":
+		// Refusals of a change (a live attempt, a stale lease) are answers;
+		// anything else (a full disk, a lost database) is the journal failing.
+		return errors.Is(err, journal.ErrLiveAttempt) || errors.Is(err, journal.ErrDuplicate) ||
+			errors.Is(err, journal.ErrTransition) || errors.Is(err, journal.ErrImmutable) ||
+			errors.Is(err, journal.ErrNotFound) || errors.Is(err, journal.ErrInvalid) || errors.Is(err, journal.ErrLeaseLost)
 	case system == "compago":
 		return !errors.Is(err, compago.ErrUnavailable) && !errors.Is(err, compago.ErrOutcomeUnknown)
 	default:
