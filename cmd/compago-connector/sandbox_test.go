@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -62,6 +63,9 @@ func startSandbox(t *testing.T, args ...string) *sandbox {
 		}
 	})
 	want := 2
+	if slices.Contains(args, "--compago-addr=") {
+		want = 1
+	}
 	engine := !slices.Contains(args, "--connector=false")
 	sc := bufio.NewScanner(pr)
 	go func() { // keep draining after the URLs are known
@@ -238,5 +242,22 @@ store:
 	}
 	if strings.Contains(out.String(), "wrong-key-value") {
 		t.Errorf("check printed the secret:\n%s", out.String())
+	}
+}
+
+// Odoo's documented Python xmlrpc.client flow (version, authenticate,
+// search_read, create, write, fields_get) and a raw JSON-RPC flow work
+// unchanged against `sandbox --compago-addr= --ui-addr= --connector=false`.
+func TestPythonOdooClientsWorkAgainstTheSandbox(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not installed: cannot run the Python client flow")
+	}
+	sb := startSandbox(t, "--connector=false", "--compago-addr=")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, py, "../../odoo/odoosim/testdata/xmlrpc_flow.py", sb.url("odoo"), "sandbox").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "ok" {
+		t.Fatalf("the Python client flow against the sandbox failed: %v\n%s", err, out)
 	}
 }
