@@ -108,7 +108,7 @@ func engineConfig(log zerolog.Logger) connector.Config {
 // daemon is an engine running in this process.
 type daemon struct {
 	eng     *connector.Engine
-	journal *journal.SQLite
+	journal journal.Store
 	cancel  context.CancelFunc
 	done    chan error
 }
@@ -121,6 +121,12 @@ func (w *world) startDaemon(mod func(*connector.Config)) *daemon {
 	if err != nil {
 		w.t.Fatalf("open journal: %v", err)
 	}
+	return w.startDaemonOn(j, mod)
+}
+
+// startDaemonOn runs an engine on the journal j (closed when it stops).
+func (w *world) startDaemonOn(j journal.Store, mod func(*connector.Config)) *daemon {
+	w.t.Helper()
 	cfg := engineConfig(zerolog.New(zerolog.NewTestWriter(w.t)).Level(zerolog.DebugLevel))
 	if mod != nil {
 		mod(&cfg)
