@@ -79,14 +79,14 @@ func runChildDaemon() int {
 }
 
 func (w *world) startChild() *exec.Cmd {
-	w.t.Helper()
+	w.T.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=1", "JOURNAL="+w.journalPath, "ODOO_URL="+w.odooURL, "COMPAGO_URL="+w.compagoURL)
-	cmd.Stderr = testLogWriter{w.t}
+	cmd.Env = append(os.Environ(), childEnv+"=1", "JOURNAL="+w.JournalPath, "ODOO_URL="+w.OdooURL, "COMPAGO_URL="+w.CompagoURL)
+	cmd.Stderr = testLogWriter{w.T}
 	if err := cmd.Start(); err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
-	w.t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	w.T.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	return cmd
 }
 
@@ -100,37 +100,37 @@ func (l testLogWriter) Write(p []byte) (int, error) {
 func TestDaemonKilledWhilePendingRecordsTheCardChargedWhileItWasDown(t *testing.T) {
 	w := newWorld(t, worldOptions{})
 	child := w.startChild()
-	id := w.newOrder(310.10)
-	w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
-	w.waitState(id, connector.StatePending)
+	id := w.NewOrder(310.10, nil)
+	w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+	w.WaitState(id, connector.StatePending)
 
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	child.Wait()
-	if _, err := w.compago.ApproveTerminal("TERMINAL-001"); err != nil {
+	if _, err := w.Compago.ApproveTerminal("TERMINAL-001"); err != nil {
 		t.Fatal(err)
 	}
 	w.startChild()
-	o := w.waitState(id, connector.StatePaid)
-	if o["state"] != "paid" || len(w.payments(id)) != 1 {
-		t.Fatalf("after the restart the order is %v with payments %v, want paid with one line", o, w.payments(id))
+	o := w.WaitState(id, connector.StatePaid)
+	if o["state"] != "paid" || len(w.Payments(id)) != 1 {
+		t.Fatalf("after the restart the order is %v with payments %v, want paid with one line", o, w.Payments(id))
 	}
-	w.checkInvariants()
+	w.CheckInvariants()
 }
 
 func TestDaemonRestartResumesWithoutASecondIntent(t *testing.T) {
 	w := newWorld(t, worldOptions{})
 	d := w.startDaemon(nil)
-	id := w.newOrder(66)
-	w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-003"})
-	w.waitState(id, connector.StatePending)
+	id := w.NewOrder(66, nil)
+	w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-003"})
+	w.WaitState(id, connector.StatePending)
 	d.stop()
 	w.startDaemon(nil)
-	w.compago.ApproveTerminal("TERMINAL-003")
-	w.waitState(id, connector.StatePaid)
-	if n := len(w.compago.Intents()); n != 1 {
+	w.Compago.ApproveTerminal("TERMINAL-003")
+	w.WaitState(id, connector.StatePaid)
+	if n := len(w.Compago.Intents()); n != 1 {
 		t.Errorf("%d intents after a restart, want 1", n)
 	}
-	w.checkInvariants()
+	w.CheckInvariants()
 }

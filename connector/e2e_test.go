@@ -8,6 +8,7 @@ import (
 
 	"github.com/compago-odoo/connector/compago/compagosim"
 	"github.com/compago-odoo/connector/connector"
+	"github.com/compago-odoo/connector/connector/simworld"
 	"github.com/compago-odoo/connector/odoo"
 )
 
@@ -29,10 +30,10 @@ func TestRoutedPaymentEndsPaidWithOnePaymentLine(t *testing.T) {
 		t.Run(tr.name, func(t *testing.T) {
 			w := newWorld(t, worldOptions{version: tr.version, protocol: tr.protocol})
 			w.startDaemon(nil)
-			id := w.newOrder(350.50)
-			w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+			id := w.NewOrder(350.50, nil)
+			w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
 
-			o := w.waitState(id, connector.StatePending)
+			o := w.WaitState(id, connector.StatePending)
 			intent, _ := o["x_compago_intent_id"].(string)
 			if intent == "" {
 				t.Fatalf("pending order shows no intent id: %v", o)
@@ -51,25 +52,25 @@ func TestRoutedPaymentEndsPaidWithOnePaymentLine(t *testing.T) {
 				t.Errorf("intent at Compago = %+v, want 350.50 MXN routed to TERMINAL-001", in)
 			}
 
-			if _, err := w.compago.ApproveTerminal("TERMINAL-001"); err != nil {
+			if _, err := w.Compago.ApproveTerminal("TERMINAL-001"); err != nil {
 				t.Fatal(err)
 			}
-			o = w.waitState(id, connector.StatePaid)
+			o = w.WaitState(id, connector.StatePaid)
 			if o["state"] != "paid" {
 				t.Errorf("order state = %v, want paid (completed like the back-office Payment button)", o["state"])
 			}
-			pays := w.payments(id)
+			pays := w.Payments(id)
 			if len(pays) != 1 {
 				t.Fatalf("payment lines = %v, want exactly one", pays)
 			}
 			p := pays[0]
-			if p["transaction_id"] != intent || toFloat(p["amount"]) != 350.5 || p["payment_status"] != "done" {
+			if p["transaction_id"] != intent || simworld.Float(p["amount"]) != 350.5 || p["payment_status"] != "done" {
 				t.Errorf("payment line = %v, want 350.5 with transaction_id %s and status done", p, intent)
 			}
 			if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "Paid 350.50 MXN") {
 				t.Errorf("cashier message = %q, want it to say paid", msg)
 			}
-			w.checkInvariants()
+			w.CheckInvariants()
 		})
 	}
 }
@@ -77,26 +78,26 @@ func TestRoutedPaymentEndsPaidWithOnePaymentLine(t *testing.T) {
 func TestUnroutedPaymentIsTakenByAnyTerminal(t *testing.T) {
 	eachTransport(t, func(t *testing.T, w *world) {
 		w.startDaemon(nil)
-		id := w.newOrder(120)
-		w.flag(id, map[string]any{"x_compago_state": "requested"})
-		w.waitState(id, connector.StatePending)
+		id := w.NewOrder(120, nil)
+		w.Flag(id, map[string]any{"x_compago_state": "requested"})
+		w.WaitState(id, connector.StatePending)
 		if in := w.intentOf(id); in.TerminalCode != "" {
 			t.Fatalf("intent routed to %q, want unrouted", in.TerminalCode)
 		}
-		if _, err := w.compago.ApproveTerminal("TERMINAL-002"); err != nil {
+		if _, err := w.Compago.ApproveTerminal("TERMINAL-002"); err != nil {
 			t.Fatalf("TERMINAL-002 takes the unrouted intent: %v", err)
 		}
-		w.waitState(id, connector.StatePaid)
-		w.checkInvariants()
+		w.WaitState(id, connector.StatePaid)
+		w.CheckInvariants()
 	})
 }
 
 func TestDefaultTerminalOfThePOSConfig(t *testing.T) {
 	w := newWorld(t, worldOptions{})
 	w.startDaemon(func(c *connector.Config) { c.Terminals = map[string]string{"Shop": "TERMINAL-003"} })
-	id := w.newOrder(80)
-	w.flag(id, map[string]any{"x_compago_state": "requested"})
-	w.waitState(id, connector.StatePending)
+	id := w.NewOrder(80, nil)
+	w.Flag(id, map[string]any{"x_compago_state": "requested"})
+	w.WaitState(id, connector.StatePending)
 	if in := w.intentOf(id); in.TerminalCode != "TERMINAL-003" {
 		t.Fatalf("intent routed to %q, want the Shop's default TERMINAL-003", in.TerminalCode)
 	}
@@ -105,108 +106,108 @@ func TestDefaultTerminalOfThePOSConfig(t *testing.T) {
 func TestCashierCancelsAPendingPayment(t *testing.T) {
 	eachTransport(t, func(t *testing.T, w *world) {
 		w.startDaemon(nil)
-		id := w.newOrder(99.99)
-		w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
-		w.waitState(id, connector.StatePending)
-		w.flag(id, map[string]any{"x_compago_state": "cancel_requested"})
-		o := w.waitState(id, connector.StateCancelled)
+		id := w.NewOrder(99.99, nil)
+		w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+		w.WaitState(id, connector.StatePending)
+		w.Flag(id, map[string]any{"x_compago_state": "cancel_requested"})
+		o := w.WaitState(id, connector.StateCancelled)
 		if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "cancelled") {
 			t.Errorf("cashier message = %q", msg)
 		}
 		if in := w.intentOf(id); in.Status != "CANCELLED" {
 			t.Errorf("intent at Compago is %s, want CANCELLED (the terminal is freed)", in.Status)
 		}
-		if pays := w.payments(id); len(pays) != 0 {
+		if pays := w.Payments(id); len(pays) != 0 {
 			t.Errorf("a cancelled payment has payment lines: %v", pays)
 		}
-		w.checkInvariants()
+		w.CheckInvariants()
 	})
 }
 
 func TestCancelRacingTheCardEndsPaid(t *testing.T) {
 	eachTransport(t, func(t *testing.T, w *world) {
 		w.startDaemon(func(c *connector.Config) { c.PollInterval = time.Hour }) // only the cancel can learn of the charge
-		id := w.newOrder(45)
-		w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
-		w.waitState(id, connector.StatePending)
-		if _, err := w.compago.ApproveTerminal("TERMINAL-001"); err != nil {
+		id := w.NewOrder(45, nil)
+		w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+		w.WaitState(id, connector.StatePending)
+		if _, err := w.Compago.ApproveTerminal("TERMINAL-001"); err != nil {
 			t.Fatal(err)
 		}
-		w.flag(id, map[string]any{"x_compago_state": "cancel_requested"})
-		o := w.waitState(id, connector.StatePaid)
-		if len(w.payments(id)) != 1 || o["state"] != "paid" {
+		w.Flag(id, map[string]any{"x_compago_state": "cancel_requested"})
+		o := w.WaitState(id, connector.StatePaid)
+		if len(w.Payments(id)) != 1 || o["state"] != "paid" {
 			t.Fatalf("the customer paid before the cancel: want the order paid with one line, got %v", o)
 		}
-		w.checkInvariants()
+		w.CheckInvariants()
 	})
 }
 
 func TestNewerPaymentOnTheTerminalReplacesTheOlder(t *testing.T) {
 	eachTransport(t, func(t *testing.T, w *world) {
 		w.startDaemon(nil)
-		first := w.newOrder(10)
-		w.flag(first, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
-		w.waitState(first, connector.StatePending)
-		second := w.newOrder(20)
-		w.flag(second, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
-		w.waitState(second, connector.StatePending)
+		first := w.NewOrder(10, nil)
+		w.Flag(first, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+		w.WaitState(first, connector.StatePending)
+		second := w.NewOrder(20, nil)
+		w.Flag(second, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+		w.WaitState(second, connector.StatePending)
 
-		o := w.waitState(first, connector.StateCancelled)
+		o := w.WaitState(first, connector.StateCancelled)
 		if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "Replaced") || !strings.Contains(msg, "TERMINAL-001") {
 			t.Errorf("the first cashier reads %q, want to be told a newer payment replaced it", msg)
 		}
-		w.compago.ApproveTerminal("TERMINAL-001")
-		w.waitState(second, connector.StatePaid)
-		w.checkInvariants()
+		w.Compago.ApproveTerminal("TERMINAL-001")
+		w.WaitState(second, connector.StatePaid)
+		w.CheckInvariants()
 	})
 }
 
 func TestExpiredPaymentIsRetriedWithANewExternalID(t *testing.T) {
 	eachTransport(t, func(t *testing.T, w *world) {
 		w.startDaemon(nil)
-		id := w.newOrder(200)
-		w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-002"})
-		w.waitState(id, connector.StatePending)
-		w.compago.Advance(11 * time.Minute)
-		o := w.waitState(id, connector.StateExpired)
+		id := w.NewOrder(200, nil)
+		w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-002"})
+		w.WaitState(id, connector.StatePending)
+		w.Compago.Advance(11 * time.Minute)
+		o := w.WaitState(id, connector.StateExpired)
 		if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "expired") {
 			t.Errorf("cashier message = %q, want it to say the request expired", msg)
 		}
 
-		w.flag(id, map[string]any{"x_compago_state": "requested"})
-		waitFor(t, "a second attempt", func() bool {
-			o := w.order(id)
+		w.Flag(id, map[string]any{"x_compago_state": "requested"})
+		simworld.WaitFor(t, "a second attempt", func() bool {
+			o := w.Order(id)
 			return o["x_compago_state"] == connector.StatePending && o["x_compago_external_id"] == fmt.Sprintf("sandbox-%d-2", id)
 		})
-		w.compago.ApproveTerminal("TERMINAL-002")
-		w.waitState(id, connector.StatePaid)
-		w.checkInvariants()
+		w.Compago.ApproveTerminal("TERMINAL-002")
+		w.WaitState(id, connector.StatePaid)
+		w.CheckInvariants()
 	})
 }
 
 func TestUnknownTerminalFailsWithAMessage(t *testing.T) {
 	eachTransport(t, func(t *testing.T, w *world) {
 		w.startDaemon(nil)
-		id := w.newOrder(50)
-		w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "NO-SUCH-TERMINAL"})
-		o := w.waitState(id, connector.StateFailed)
+		id := w.NewOrder(50, nil)
+		w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "NO-SUCH-TERMINAL"})
+		o := w.WaitState(id, connector.StateFailed)
 		if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "NO-SUCH-TERMINAL") {
 			t.Errorf("cashier message = %q, want it to name the terminal", msg)
 		}
-		w.checkInvariants()
+		w.CheckInvariants()
 	})
 }
 
 func TestOrdersThatCannotBeChargedAreRefused(t *testing.T) {
 	w := newWorld(t, worldOptions{})
 	w.startDaemon(nil)
-	tooMuch := w.newOrder(100)
-	w.flag(tooMuch, map[string]any{"x_compago_state": "requested", "x_compago_amount": 150.0})
-	o := w.waitState(tooMuch, connector.StateFailed)
+	tooMuch := w.NewOrder(100, nil)
+	w.Flag(tooMuch, map[string]any{"x_compago_state": "requested", "x_compago_amount": 150.0})
+	o := w.WaitState(tooMuch, connector.StateFailed)
 	if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "more than what is due") {
 		t.Errorf("cashier message = %q", msg)
 	}
-	if n := len(w.compago.Intents()); n != 0 {
+	if n := len(w.Compago.Intents()); n != 0 {
 		t.Errorf("%d intents created for refused orders, want none", n)
 	}
 }
@@ -214,42 +215,42 @@ func TestOrdersThatCannotBeChargedAreRefused(t *testing.T) {
 func TestOdooDownWhenTheCardIsChargedIsRecordedLater(t *testing.T) {
 	eachTransport(t, func(t *testing.T, w *world) {
 		d := w.startDaemon(nil)
-		id := w.newOrder(75.25)
-		w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
-		w.waitState(id, connector.StatePending)
+		id := w.NewOrder(75.25, nil)
+		w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+		w.WaitState(id, connector.StatePending)
 
-		w.odoo.SetDown(true)
-		w.compago.ApproveTerminal("TERMINAL-001")
-		waitFor(t, "the journal to hold the charge while Odoo is down", func() bool {
+		w.Odoo.SetDown(true)
+		w.Compago.ApproveTerminal("TERMINAL-001")
+		simworld.WaitFor(t, "the journal to hold the charge while Odoo is down", func() bool {
 			a, err := d.journal.Latest(t.Context(), id)
 			return err == nil && a.State == "confirmed"
 		})
-		w.odoo.SetDown(false)
-		w.waitState(id, connector.StatePaid)
-		w.checkInvariants()
+		w.Odoo.SetDown(false)
+		w.WaitState(id, connector.StatePaid)
+		w.CheckInvariants()
 	})
 }
 
 func TestCompago503sStillPayEveryOrder(t *testing.T) {
 	eachTransport(t, func(t *testing.T, w *world) {
 		w.startDaemon(nil)
-		w.compago.SetFaults(compagosim.Faults{ErrorRate: 0.3, Status: 503, When: "before"})
+		w.Compago.SetFaults(compagosim.Faults{ErrorRate: 0.3, Status: 503, When: "before"})
 		var orders []int64
 		for i := range 10 {
-			id := w.newOrder(float64(10 + i))
-			w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": fmt.Sprintf("TERMINAL-00%d", i%3+1)})
-			w.waitState(id, connector.StatePending)
+			id := w.NewOrder(float64(10+i), nil)
+			w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": fmt.Sprintf("TERMINAL-00%d", i%3+1)})
+			w.WaitState(id, connector.StatePending)
 			in := w.intentOf(id)
-			if _, err := w.compago.Approve(in.ID); err != nil {
+			if _, err := w.Compago.Approve(in.ID); err != nil {
 				t.Fatal(err)
 			}
 			orders = append(orders, id)
 		}
 		for _, id := range orders {
-			w.waitState(id, connector.StatePaid)
+			w.WaitState(id, connector.StatePaid)
 		}
-		w.compago.ClearFaults()
-		w.checkInvariants()
+		w.Compago.ClearFaults()
+		w.CheckInvariants()
 	})
 }
 

@@ -29,33 +29,33 @@ func BenchmarkSandboxLatency(b *testing.B) {
 			c.Observer = ticks
 		})
 		var flagToIntent, approveToPaid []time.Duration
-		w.odoo.ResetStats()
+		w.Odoo.ResetStats()
 		ticks.reset()
 		for i := range payments {
-			id := w.newOrder(float64(100 + i))
+			id := w.NewOrder(float64(100+i), nil)
 			terminal := fmt.Sprintf("TERMINAL-00%d", i%3+1)
 			// A cashier presses the button at any moment of the watch cycle.
 			time.Sleep(time.Duration(rand.Int64N(int64(time.Second))))
 			start := time.Now()
-			w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": terminal})
-			w.waitState(id, connector.StatePending)
+			w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": terminal})
+			w.WaitState(id, connector.StatePending)
 			flagToIntent = append(flagToIntent, time.Since(start))
 			// The card is read at a random moment of the poll cycle.
 			time.Sleep(time.Duration(i%7) * 400 * time.Millisecond)
 			start = time.Now()
-			if _, err := w.compago.ApproveTerminal(terminal); err != nil {
+			if _, err := w.Compago.ApproveTerminal(terminal); err != nil {
 				b.Fatal(err)
 			}
-			w.waitState(id, connector.StatePaid)
+			w.WaitState(id, connector.StatePaid)
 			approveToPaid = append(approveToPaid, time.Since(start))
 		}
-		stats := w.odoo.Stats()
+		stats := w.Odoo.Stats()
 		total := 0
 		for _, n := range stats {
 			total += n
 		}
 		watcher := int(ticks.watch.Load()) // one search_read per watch tick
-		w.checkInvariants()
+		w.CheckInvariants()
 		b.ReportMetric(ms(median(flagToIntent)), "flag_intent_p50_ms")
 		b.ReportMetric(ms(slices.Max(flagToIntent)), "flag_intent_max_ms")
 		b.ReportMetric(ms(median(approveToPaid)), "approval_paid_p50_ms")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/compago-odoo/connector/connector"
 	"github.com/compago-odoo/connector/connector/journal/pgtest"
+	"github.com/compago-odoo/connector/connector/simworld"
 )
 
 // group is several daemons, each a child process, sharing one PostgreSQL
@@ -27,15 +28,15 @@ type group struct {
 }
 
 func (g *group) start(i int) {
-	g.w.t.Helper()
+	g.w.T.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"=1", "JOURNAL_DSN="+g.dsn, "JOURNAL_SCHEMA="+g.schema,
-		"OWNER=daemon-"+strconv.Itoa(i), "ODOO_URL="+g.w.odooURL, "COMPAGO_URL="+g.w.compagoURL)
+		"OWNER=daemon-"+strconv.Itoa(i), "ODOO_URL="+g.w.OdooURL, "COMPAGO_URL="+g.w.CompagoURL)
 	if testing.Verbose() {
-		cmd.Stderr = testLogWriter{g.w.t}
+		cmd.Stderr = testLogWriter{g.w.T}
 	}
 	if err := cmd.Start(); err != nil {
-		g.w.t.Fatal(err)
+		g.w.T.Fatal(err)
 	}
 	g.mu.Lock()
 	g.procs[i] = cmd
@@ -83,12 +84,12 @@ func TestThreeDaemonsOnePostgresSurviveKills(t *testing.T) {
 	for round := range rounds {
 		var orders []int64
 		for i, term := range terminals {
-			id := w.newOrder(float64(10*round + i + 1))
-			w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": term})
+			id := w.NewOrder(float64(10*round+i+1), nil)
+			w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": term})
 			orders = append(orders, id)
 		}
 		for _, id := range orders {
-			w.waitState(id, connector.StatePending)
+			w.WaitState(id, connector.StatePending)
 		}
 		victim := rng.IntN(3)
 		// Even rounds: the daemon dies while the cards are on the terminals,
@@ -101,7 +102,7 @@ func TestThreeDaemonsOnePostgresSurviveKills(t *testing.T) {
 		}
 		approved := time.Now()
 		for _, term := range terminals {
-			if _, err := w.compago.ApproveTerminal(term); err != nil {
+			if _, err := w.Compago.ApproveTerminal(term); err != nil {
 				t.Fatalf("round %d: approve on %s: %v", round, term, err)
 			}
 		}
@@ -111,7 +112,7 @@ func TestThreeDaemonsOnePostgresSurviveKills(t *testing.T) {
 		}
 		var worst time.Duration
 		for _, id := range orders {
-			w.waitState(id, connector.StatePaid)
+			w.WaitState(id, connector.StatePaid)
 			worst = max(worst, time.Since(approved))
 		}
 		if orphan {
@@ -119,9 +120,9 @@ func TestThreeDaemonsOnePostgresSurviveKills(t *testing.T) {
 		}
 		g.start(victim)
 	}
-	w.checkInvariants()
+	w.CheckInvariants()
 	for _, id := range allOrders(w) {
-		if n := len(w.payments(id)); n != 1 {
+		if n := len(w.Payments(id)); n != 1 {
 			t.Errorf("order %d has %d payment lines, want 1", id, n)
 		}
 	}
@@ -132,10 +133,10 @@ func TestThreeDaemonsOnePostgresSurviveKills(t *testing.T) {
 }
 
 func allOrders(w *world) []int64 {
-	res := w.exec("pos.order", "search", []any{[]any{[]any{"x_compago_state", "!=", false}}}, nil)
+	res := w.Exec("pos.order", "search", []any{[]any{[]any{"x_compago_state", "!=", false}}}, nil)
 	var out []int64
 	for _, v := range res.([]any) {
-		out = append(out, toInt64(w.t, v))
+		out = append(out, simworld.ID(w.T, v))
 	}
 	return out
 }

@@ -31,25 +31,25 @@ func TestPostgresDownStopsNewPaymentsAndLosesNothing(t *testing.T) {
 		c.Shared = true
 		c.PollLease, c.CreateLease, c.SyncLease = 2*time.Second, 3*time.Second, 3*time.Second
 	})
-	charged := w.newOrder(120)
-	w.flag(charged, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
-	w.waitState(charged, connector.StatePending)
+	charged := w.NewOrder(120, nil)
+	w.Flag(charged, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+	w.WaitState(charged, connector.StatePending)
 
 	if err := srv.Halt(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.compago.ApproveTerminal("TERMINAL-001"); err != nil {
+	if _, err := w.Compago.ApproveTerminal("TERMINAL-001"); err != nil {
 		t.Fatal(err)
 	}
-	during := w.newOrder(80)
-	w.flag(during, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-002"})
+	during := w.NewOrder(80, nil)
+	w.Flag(during, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-002"})
 	// Watch a few seconds of outage: nothing may be started or written.
 	deadline := time.Now().Add(3 * time.Second)
 	for time.Now().Before(deadline) {
-		if n := len(w.compago.Intents()); n != 1 {
+		if n := len(w.Compago.Intents()); n != 1 {
 			t.Fatalf("%d intents at Compago while the journal is down, want still 1 (no create without a write-ahead)", n)
 		}
-		if s := w.order(charged)["x_compago_state"]; s != connector.StatePending {
+		if s := w.Order(charged)["x_compago_state"]; s != connector.StatePending {
 			t.Fatalf("the charged order shows %v while the journal is down; want pending until the journal holds the charge", s)
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -58,9 +58,9 @@ func TestPostgresDownStopsNewPaymentsAndLosesNothing(t *testing.T) {
 	if err := srv.Resume(ctx); err != nil {
 		t.Fatal(err)
 	}
-	w.waitState(charged, connector.StatePaid)
-	w.waitState(during, connector.StatePending)
-	w.compago.ApproveTerminal("TERMINAL-002")
-	w.waitState(during, connector.StatePaid)
-	w.checkInvariants()
+	w.WaitState(charged, connector.StatePaid)
+	w.WaitState(during, connector.StatePending)
+	w.Compago.ApproveTerminal("TERMINAL-002")
+	w.WaitState(during, connector.StatePaid)
+	w.CheckInvariants()
 }

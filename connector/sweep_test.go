@@ -12,25 +12,26 @@ import (
 	"github.com/compago-odoo/connector/compago/compagosim"
 	"github.com/compago-odoo/connector/connector"
 	"github.com/compago-odoo/connector/connector/journal"
+	"github.com/compago-odoo/connector/connector/simworld"
 )
 
 // createAtCompago creates an intent directly, as if our create had reached
 // Compago and its answer had been lost.
 func (w *world) createAtCompago(externalID, terminal string, amount int64) *compago.Intent {
-	w.t.Helper()
-	in, err := w.compagoClient().Create(context.Background(), compago.CreateParams{Amount: amount, ExternalID: externalID, TerminalCode: terminal})
+	w.T.Helper()
+	in, err := w.CompagoClient().Create(context.Background(), compago.CreateParams{Amount: amount, ExternalID: externalID, TerminalCode: terminal})
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
 	return in
 }
 
 func TestCreateWhoseAnswerWasLostEndsUnknownAndTellsTheCashierToCheckTheTerminal(t *testing.T) {
 	w := newWorld(t, worldOptions{})
-	id := w.newOrder(150)
+	id := w.NewOrder(150, nil)
 	// A previous run recorded the write-ahead, sent the create, and died
 	// before the answer: Compago has the intent, the journal has no id.
-	j, err := journal.OpenSQLite(context.Background(), w.journalPath, journal.Options{})
+	j, err := journal.OpenSQLite(context.Background(), w.JournalPath, journal.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,10 +41,10 @@ func TestCreateWhoseAnswerWasLostEndsUnknownAndTellsTheCashierToCheckTheTerminal
 	}
 	j.Close()
 	w.createAtCompago(a.ExternalID, "TERMINAL-001", 15000)
-	w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+	w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
 
 	d := w.startDaemon(nil)
-	o := w.waitState(id, connector.StateFailed)
+	o := w.WaitState(id, connector.StateFailed)
 	if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "Check the terminal") {
 		t.Errorf("cashier message = %q, want to be told to check the terminal", msg)
 	}
@@ -51,57 +52,57 @@ func TestCreateWhoseAnswerWasLostEndsUnknownAndTellsTheCashierToCheckTheTerminal
 	if err != nil || got.State != journal.Unknown {
 		t.Fatalf("journal attempt = %+v, %v; want unknown (the intent exists, its id does not)", got, err)
 	}
-	if n := len(w.compago.Intents()); n != 1 {
+	if n := len(w.Compago.Intents()); n != 1 {
 		t.Errorf("%d intents at Compago, want 1: the retry must reuse the externalId", n)
 	}
 
 	// The cashier requests again on the same terminal: a new externalId,
 	// and Compago withdraws the orphan from the terminal.
-	w.flag(id, map[string]any{"x_compago_state": "requested"})
-	waitFor(t, "attempt 2 pending", func() bool {
-		o := w.order(id)
+	w.Flag(id, map[string]any{"x_compago_state": "requested"})
+	simworld.WaitFor(t, "attempt 2 pending", func() bool {
+		o := w.Order(id)
 		return o["x_compago_state"] == connector.StatePending && o["x_compago_external_id"] == fmt.Sprintf("sandbox-%d-2", id)
 	})
-	for _, in := range w.compago.Intents() {
+	for _, in := range w.Compago.Intents() {
 		if in.ExternalID == a.ExternalID && in.Status != "CANCELLED" {
 			t.Errorf("the orphan intent is %s, want CANCELLED by the newer intent on its terminal", in.Status)
 		}
 	}
-	w.compago.ApproveTerminal("TERMINAL-001")
-	w.waitState(id, connector.StatePaid)
-	w.checkInvariants()
+	w.Compago.ApproveTerminal("TERMINAL-001")
+	w.WaitState(id, connector.StatePaid)
+	w.CheckInvariants()
 }
 
 func TestCompagoOutageDuringCreateIsRetriedWithTheSameExternalID(t *testing.T) {
 	w := newWorld(t, worldOptions{})
-	w.compago.SetFaults(compagosim.Faults{ErrorRate: 1, Status: http.StatusServiceUnavailable, When: "before"})
+	w.Compago.SetFaults(compagosim.Faults{ErrorRate: 1, Status: http.StatusServiceUnavailable, When: "before"})
 	w.startDaemon(nil)
-	id := w.newOrder(42)
-	w.flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-002"})
-	waitFor(t, "the cashier to be told Compago is not answering", func() bool {
-		msg, _ := w.order(id)["x_compago_message"].(string)
+	id := w.NewOrder(42, nil)
+	w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-002"})
+	simworld.WaitFor(t, "the cashier to be told Compago is not answering", func() bool {
+		msg, _ := w.Order(id)["x_compago_message"].(string)
 		return strings.Contains(msg, "not answering")
 	})
-	w.compago.ClearFaults()
-	o := w.waitState(id, connector.StatePending)
+	w.Compago.ClearFaults()
+	o := w.WaitState(id, connector.StatePending)
 	if o["x_compago_external_id"] != fmt.Sprintf("sandbox-%d-1", id) {
 		t.Errorf("externalId = %v, want attempt 1's", o["x_compago_external_id"])
 	}
-	w.compago.ApproveTerminal("TERMINAL-002")
-	w.waitState(id, connector.StatePaid)
-	w.checkInvariants()
+	w.Compago.ApproveTerminal("TERMINAL-002")
+	w.WaitState(id, connector.StatePaid)
+	w.CheckInvariants()
 }
 
 func TestSweepAdoptsAPendingOrderTheJournalDoesNotKnow(t *testing.T) {
 	w := newWorld(t, worldOptions{})
-	id := w.newOrder(88)
+	id := w.NewOrder(88, nil)
 	// Odoo says pending on an intent; the journal (restored from an old
 	// backup, say) has never heard of it.
 	in := w.createAtCompago(fmt.Sprintf("sandbox-%d-1", id), "TERMINAL-003", 8800)
-	w.flag(id, map[string]any{"x_compago_state": "pending", "x_compago_intent_id": in.ID,
+	w.Flag(id, map[string]any{"x_compago_state": "pending", "x_compago_intent_id": in.ID,
 		"x_compago_external_id": fmt.Sprintf("sandbox-%d-1", id), "x_compago_terminal": "TERMINAL-003"})
-	lost := w.newOrder(12)
-	w.flag(lost, map[string]any{"x_compago_state": "pending"})
+	lost := w.NewOrder(12, nil)
+	w.Flag(lost, map[string]any{"x_compago_state": "pending"})
 
 	d := w.startDaemon(nil)
 	r, err := d.eng.SweepOnce(context.Background())
@@ -111,29 +112,29 @@ func TestSweepAdoptsAPendingOrderTheJournalDoesNotKnow(t *testing.T) {
 	if r.Adopted != 1 || r.Cleared != 1 {
 		t.Fatalf("sweep report %+v, want 1 adopted and 1 cleared", r)
 	}
-	if o := w.waitState(lost, connector.StateFailed); !strings.Contains(o["x_compago_message"].(string), "no record") {
+	if o := w.WaitState(lost, connector.StateFailed); !strings.Contains(o["x_compago_message"].(string), "no record") {
 		t.Errorf("the order pending without an intent reads %q", o["x_compago_message"])
 	}
-	w.compago.ApproveTerminal("TERMINAL-003")
-	o := w.waitState(id, connector.StatePaid)
-	if pays := w.payments(id); len(pays) != 1 || toFloat(pays[0]["amount"]) != 88 {
+	w.Compago.ApproveTerminal("TERMINAL-003")
+	o := w.WaitState(id, connector.StatePaid)
+	if pays := w.Payments(id); len(pays) != 1 || simworld.Float(pays[0]["amount"]) != 88 {
 		t.Fatalf("adopted payment: order %v, lines %v", o, pays)
 	}
-	w.checkInvariants()
+	w.CheckInvariants()
 }
 
 func TestSweepPrunesOnlySettledAttemptsPastTheRetention(t *testing.T) {
 	w := newWorld(t, worldOptions{})
 	d := w.startDaemon(func(c *connector.Config) { c.Retention = time.Nanosecond })
-	paid := w.newOrder(10)
-	w.flag(paid, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
-	w.waitState(paid, connector.StatePending)
-	w.compago.ApproveTerminal("TERMINAL-001")
-	w.waitState(paid, connector.StatePaid)
-	live := w.newOrder(20)
-	w.flag(live, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-002"})
-	w.waitState(live, connector.StatePending)
-	waitFor(t, "the paid attempt to be synced", func() bool {
+	paid := w.NewOrder(10, nil)
+	w.Flag(paid, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+	w.WaitState(paid, connector.StatePending)
+	w.Compago.ApproveTerminal("TERMINAL-001")
+	w.WaitState(paid, connector.StatePaid)
+	live := w.NewOrder(20, nil)
+	w.Flag(live, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-002"})
+	w.WaitState(live, connector.StatePending)
+	simworld.WaitFor(t, "the paid attempt to be synced", func() bool {
 		a, err := d.journal.Latest(context.Background(), paid)
 		return err == nil && a.SyncedVersion == a.Version && a.State == journal.Recorded
 	})

@@ -19,6 +19,7 @@ import (
 	"github.com/compago-odoo/connector/compago/compagosim"
 	"github.com/compago-odoo/connector/connector"
 	"github.com/compago-odoo/connector/connector/journal"
+	"github.com/compago-odoo/connector/connector/simworld"
 	"github.com/compago-odoo/connector/odoo"
 	"github.com/compago-odoo/connector/odoo/odoosim"
 )
@@ -133,7 +134,7 @@ func (w *adminWorld) requestPayment(amount float64, terminal string) int64 {
 	id := w.exec("pos.order", "create", []any{map[string]any{"session_id": w.seed.SessionID, "amount_total": amount,
 		"amount_tax": 0.0, "amount_paid": 0.0, "amount_return": 0.0,
 		"x_compago_state": "requested", "x_compago_terminal": terminal}}, nil)
-	return int64(toFloat64(id))
+	return simworld.ID(w.t, id)
 }
 
 func (w *adminWorld) flagOf(order int64) string {
@@ -173,22 +174,6 @@ func (w *adminWorld) waitSeen(ref string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	w.t.Fatalf("the journal never recorded that Odoo saw attempt %s:\n%s", ref, last)
-}
-
-func toFloat64(v any) float64 {
-	switch n := v.(type) {
-	case float64:
-		return n
-	case int64:
-		return float64(n)
-	case int:
-		return float64(n)
-	case []any:
-		if len(n) == 1 {
-			return toFloat64(n[0])
-		}
-	}
-	return 0
 }
 
 func TestAdminCancelsThenRetriesAPaymentThroughOdoo(t *testing.T) {

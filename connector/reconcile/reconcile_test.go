@@ -14,45 +14,46 @@ import (
 	"github.com/compago-odoo/connector/connector"
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/connector/reconcile"
+	"github.com/compago-odoo/connector/connector/simworld"
 )
 
 // startEngine runs the real engine against the world until the test ends.
 func (w *world) startEngine() {
-	w.t.Helper()
+	w.T.Helper()
 	j := w.writer()
 	eng, err := connector.New(connector.Config{
 		PaymentMethod: "Compago", WatchInterval: 20 * time.Millisecond, PollInterval: 40 * time.Millisecond,
 		ExternalIDPrefix: "sandbox", SweepSchedule: "@every 1h", DrainTimeout: 5 * time.Second,
-		Logger: zerolog.New(zerolog.NewTestWriter(w.t)).Level(zerolog.InfoLevel),
-	}, j, w.odooClient(), w.compagoClient())
+		Logger: zerolog.New(zerolog.NewTestWriter(w.T)).Level(zerolog.InfoLevel),
+	}, j, w.OdooClient(), w.CompagoClient())
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()
-	w.t.Cleanup(func() { cancel(); <-done })
+	w.T.Cleanup(func() { cancel(); <-done })
 }
 
 func (w *world) waitFlag(orderID int64, want string) {
-	w.t.Helper()
-	waitFor(w.t, fmt.Sprintf("order %d to show %s", orderID, want), func() bool { return w.orderFlag(orderID) == want })
+	w.T.Helper()
+	simworld.WaitFor(w.T, fmt.Sprintf("order %d to show %s", orderID, want), func() bool { return w.orderFlag(orderID) == want })
 }
 
 func TestCleanDayThroughTheRealEngineHasNoDiscrepancy(t *testing.T) {
 	w := newWorld(t)
 	w.startEngine()
 
-	paid := w.newOrder(350.50, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+	paid := w.NewOrder(350.50, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
 	w.waitFlag(paid, "pending")
-	if _, err := w.compago.ApproveTerminal("TERMINAL-001"); err != nil {
+	if _, err := w.Compago.ApproveTerminal("TERMINAL-001"); err != nil {
 		t.Fatalf("the customer taps the card: %v", err)
 	}
 	w.waitFlag(paid, "paid")
 
-	cancelled := w.newOrder(120, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-002"})
+	cancelled := w.NewOrder(120, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-002"})
 	w.waitFlag(cancelled, "pending")
-	w.flag(cancelled, map[string]any{"x_compago_state": "cancel_requested"})
+	w.Flag(cancelled, map[string]any{"x_compago_state": "cancel_requested"})
 	w.waitFlag(cancelled, "cancelled")
 
 	now := time.Now()
@@ -124,33 +125,33 @@ func TestEveryPlantedDiscrepancyIsFound(t *testing.T) {
 	expect := func(k reconcile.Kind, order int64) { want = append(want, finding{k, order}) }
 
 	// A payment recorded in the journal whose line is missing in Odoo.
-	noLine := w.newOrder(100, map[string]any{"x_compago_state": "paid"})
+	noLine := w.NewOrder(100, map[string]any{"x_compago_state": "paid"})
 	plant(t, j, journal.Attempt{OrderID: noLine, IntentID: "intent-no-line", Amount: 10000, State: journal.Recorded}, true)
 	expect(reconcile.ChargedWithoutPaymentLine, noLine)
 
 	// Compago payment lines nobody charged: one without a transaction id,
 	// one naming an intent the journal does not know.
-	manual := w.newOrder(80, nil)
+	manual := w.NewOrder(80, nil)
 	w.paymentLine(manual, 80, "")
 	expect(reconcile.PaymentLineWithoutCharge, manual)
-	stray := w.newOrder(90, nil)
+	stray := w.NewOrder(90, nil)
 	w.paymentLine(stray, 90, "intent-nobody-knows")
 	expect(reconcile.PaymentLineWithoutCharge, stray)
 
 	// A line for an intent the journal holds as expired.
-	expiredPaid := w.newOrder(70, map[string]any{"x_compago_state": "expired"})
+	expiredPaid := w.NewOrder(70, map[string]any{"x_compago_state": "expired"})
 	plant(t, j, journal.Attempt{OrderID: expiredPaid, IntentID: "intent-expired", Amount: 7000, State: journal.Expired}, true)
 	w.paymentLine(expiredPaid, 70, "intent-expired")
 	expect(reconcile.PaymentLineWithoutCharge, expiredPaid)
 
 	// The line says another amount than the charge.
-	short := w.newOrder(200, map[string]any{"x_compago_state": "paid"})
+	short := w.NewOrder(200, map[string]any{"x_compago_state": "paid"})
 	plant(t, j, journal.Attempt{OrderID: short, IntentID: "intent-short", Amount: 20000, State: journal.Recorded}, true)
 	w.paymentLine(short, 150, "intent-short")
 	expect(reconcile.AmountMismatch, short)
 
 	// Two lines for one charge.
-	twice := w.newOrder(50, map[string]any{"x_compago_state": "paid"})
+	twice := w.NewOrder(50, map[string]any{"x_compago_state": "paid"})
 	plant(t, j, journal.Attempt{OrderID: twice, IntentID: "intent-twice", Amount: 2500, State: journal.Recorded}, true)
 	w.paymentLine(twice, 25, "intent-twice")
 	w.paymentLine(twice, 25, "intent-twice")
@@ -158,18 +159,18 @@ func TestEveryPlantedDiscrepancyIsFound(t *testing.T) {
 	expect(reconcile.AmountMismatch, twice)
 
 	// The line of a charge sits on another order.
-	owner := w.newOrder(30, map[string]any{"x_compago_state": "paid"})
-	other := w.newOrder(30, nil)
+	owner := w.NewOrder(30, map[string]any{"x_compago_state": "paid"})
+	other := w.NewOrder(30, nil)
 	plant(t, j, journal.Attempt{OrderID: owner, IntentID: "intent-moved", Amount: 3000, State: journal.Recorded}, true)
 	w.paymentLine(other, 30, "intent-moved")
 	expect(reconcile.PaymentLineOnOtherOrder, owner)
 
 	// Outcome unknown: Compago has the externalId, we never got the id;
 	// and a write-ahead that never got an answer.
-	unknown := w.newOrder(40, map[string]any{"x_compago_state": "failed"})
+	unknown := w.NewOrder(40, map[string]any{"x_compago_state": "failed"})
 	plant(t, j, journal.Attempt{OrderID: unknown, Amount: 4000, State: journal.Unknown}, true)
 	expect(reconcile.OutcomeUnknown, unknown)
-	stuck := w.newOrder(45, map[string]any{"x_compago_state": "requested"})
+	stuck := w.NewOrder(45, map[string]any{"x_compago_state": "requested"})
 	if _, err := j.Begin(ctx, journal.NewAttempt{OrderID: stuck, Amount: 4500, ExternalIDPrefix: "sandbox"}); err != nil {
 		t.Fatal(err)
 	}
@@ -178,14 +179,14 @@ func TestEveryPlantedDiscrepancyIsFound(t *testing.T) {
 
 	// Orders left flagged: pending while the attempt expired long ago, and
 	// requested with no attempt at all (the daemon is not running).
-	leftPending := w.newOrder(60, map[string]any{"x_compago_state": "pending", "x_compago_intent_id": "intent-left"})
+	leftPending := w.NewOrder(60, map[string]any{"x_compago_state": "pending", "x_compago_intent_id": "intent-left"})
 	plant(t, j, journal.Attempt{OrderID: leftPending, IntentID: "intent-left", Amount: 6000, State: journal.Expired}, true)
 	expect(reconcile.OrderLeftFlagged, leftPending)
-	orphan := w.newOrder(65, map[string]any{"x_compago_state": "requested"})
+	orphan := w.NewOrder(65, map[string]any{"x_compago_state": "requested"})
 	expect(reconcile.OrderLeftFlagged, orphan)
 
 	// A charged payment the daemon parked (its session was closed).
-	parked := w.newOrder(55, map[string]any{"x_compago_state": "pending"})
+	parked := w.NewOrder(55, map[string]any{"x_compago_state": "pending"})
 	a := plant(t, j, journal.Attempt{OrderID: parked, IntentID: "intent-parked", Amount: 5500, State: journal.Pending}, true)
 	if _, err := j.Update(ctx, a.ID, func(x *journal.Attempt) error { x.State = journal.Confirmed; return nil }); err != nil {
 		t.Fatal(err)
@@ -198,7 +199,7 @@ func TestEveryPlantedDiscrepancyIsFound(t *testing.T) {
 	expect(reconcile.OdooBehind, parked)
 
 	// A clean payment among them stays clean.
-	fine := w.newOrder(10, map[string]any{"x_compago_state": "paid"})
+	fine := w.NewOrder(10, map[string]any{"x_compago_state": "paid"})
 	plant(t, j, journal.Attempt{OrderID: fine, IntentID: "intent-fine", Amount: 1000, State: journal.Recorded}, true)
 	w.paymentLine(fine, 10, "intent-fine")
 
@@ -229,7 +230,7 @@ func TestRefreshFindsWhatOnlyCompagoKnows(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
 	j := w.writer()
-	cc := w.compagoClient()
+	cc := w.CompagoClient()
 	create := func(order int64, amount int64, terminal string) *compago.Intent {
 		t.Helper()
 		in, err := cc.Create(ctx, compago.CreateParams{Amount: amount, ExternalID: fmt.Sprintf("sandbox-%d-1", order), TerminalCode: terminal})
@@ -241,31 +242,31 @@ func TestRefreshFindsWhatOnlyCompagoKnows(t *testing.T) {
 	var want []finding
 
 	// The card was charged after the journal gave the intent up.
-	surprise := w.newOrder(25, map[string]any{"x_compago_state": "cancelled"})
+	surprise := w.NewOrder(25, map[string]any{"x_compago_state": "cancelled"})
 	in := create(surprise, 2500, "TERMINAL-001")
 	plant(t, j, journal.Attempt{OrderID: surprise, IntentID: in.ID, Amount: 2500, State: journal.Cancelled}, true)
-	if _, err := w.compago.Approve(in.ID); err != nil {
+	if _, err := w.Compago.Approve(in.ID); err != nil {
 		t.Fatal(err)
 	}
 	want = append(want, finding{reconcile.CompagoDisagrees, surprise})
 
 	// The journal holds as recorded a charge Compago never made.
-	notCharged := w.newOrder(35, map[string]any{"x_compago_state": "paid"})
+	notCharged := w.NewOrder(35, map[string]any{"x_compago_state": "paid"})
 	in = create(notCharged, 3500, "TERMINAL-002")
 	plant(t, j, journal.Attempt{OrderID: notCharged, IntentID: in.ID, Amount: 3500, State: journal.Recorded}, true)
 	w.paymentLine(notCharged, 35, in.ID)
 	want = append(want, finding{reconcile.CompagoDisagrees, notCharged})
 
 	// An intent id Compago does not know.
-	ghost := w.newOrder(15, map[string]any{"x_compago_state": "paid"})
+	ghost := w.NewOrder(15, map[string]any{"x_compago_state": "paid"})
 	plant(t, j, journal.Attempt{OrderID: ghost, IntentID: "00000000-0000-4000-8000-000000000000", Amount: 1500, State: journal.Recorded}, true)
 	w.paymentLine(ghost, 15, "00000000-0000-4000-8000-000000000000")
 	want = append(want, finding{reconcile.CompagoDisagrees, ghost})
 
 	// A charge all three agree on.
-	fine := w.newOrder(10, map[string]any{"x_compago_state": "paid"})
+	fine := w.NewOrder(10, map[string]any{"x_compago_state": "paid"})
 	in = create(fine, 1000, "TERMINAL-003")
-	if _, err := w.compago.Approve(in.ID); err != nil {
+	if _, err := w.Compago.Approve(in.ID); err != nil {
 		t.Fatal(err)
 	}
 	plant(t, j, journal.Attempt{OrderID: fine, IntentID: in.ID, Amount: 1000, State: journal.Recorded}, true)
@@ -290,18 +291,18 @@ func TestRecentWorkIsNotYetADiscrepancy(t *testing.T) {
 	j := w.writer()
 	// A card charged a moment ago whose line the daemon is about to add,
 	// a write-ahead just sent, and a retry the cashier just asked for.
-	charged := w.newOrder(55, map[string]any{"x_compago_state": "pending"})
+	charged := w.NewOrder(55, map[string]any{"x_compago_state": "pending"})
 	a := plant(t, j, journal.Attempt{OrderID: charged, IntentID: "intent-now", Amount: 5500, State: journal.Pending}, true)
 	if _, err := j.Update(ctx, a.ID, func(x *journal.Attempt) error { x.State = journal.Confirmed; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	sent := w.newOrder(45, map[string]any{"x_compago_state": "requested"})
+	sent := w.NewOrder(45, map[string]any{"x_compago_state": "requested"})
 	if _, err := j.Begin(ctx, journal.NewAttempt{OrderID: sent, Amount: 4500, ExternalIDPrefix: "sandbox"}); err != nil {
 		t.Fatal(err)
 	}
-	retry := w.newOrder(65, map[string]any{"x_compago_state": "expired"})
+	retry := w.NewOrder(65, map[string]any{"x_compago_state": "expired"})
 	plant(t, j, journal.Attempt{OrderID: retry, IntentID: "intent-old", Amount: 6500, State: journal.Expired}, true)
-	w.flag(retry, map[string]any{"x_compago_state": "requested"})
+	w.Flag(retry, map[string]any{"x_compago_state": "requested"})
 
 	now := time.Now()
 	if rep := w.report(now.Add(-24*time.Hour), now, false); !rep.Clean() {

@@ -138,15 +138,15 @@ func TestMoneyPrintsWithoutFloats(t *testing.T) {
 func TestDailyReportIsWrittenForBackOffice(t *testing.T) {
 	w := newWorld(t)
 	j := w.writer()
-	order := w.newOrder(100, map[string]any{"x_compago_state": "paid"})
+	order := w.NewOrder(100, map[string]any{"x_compago_state": "paid"})
 	plant(t, j, journal.Attempt{OrderID: order, IntentID: "intent-daily", Amount: 10000, State: journal.Recorded}, true)
 
-	ro, err := journal.OpenSQLiteReadOnly(context.Background(), w.journalPath, journal.Options{})
+	ro, err := journal.OpenSQLiteReadOnly(context.Background(), w.JournalPath, journal.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ro.Close()
-	r, err := reconcile.New(reconcile.Config{PaymentMethod: "Compago"}, ro, w.odooClient(), nil)
+	r, err := reconcile.New(reconcile.Config{PaymentMethod: "Compago"}, ro, w.OdooClient(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
