@@ -109,18 +109,7 @@ func (p *Postgres) Close() error {
 // write locks what it reads to decide (the attempt row, the order, the
 // lease row), so the default isolation is enough and nothing is retried.
 func (p *Postgres) inWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := p.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("journal: begin transaction: %w", err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("journal: commit: %w", err)
-	}
-	return nil
+	return commitTx(ctx, p.db, fn)
 }
 
 // lockOrder takes a transaction-scoped advisory lock on the order, so two

@@ -172,20 +172,7 @@ func (s *SQLite) inWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	defer func() { <-s.slot }()
 
-	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE through _txlock
-	if err != nil {
-		return fmt.Errorf("journal: begin transaction: %w", err)
-	}
-	// Deferred, so that a panic in fn still ends the transaction; after a
-	// commit it does nothing.
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("journal: commit: %w", err)
-	}
-	return nil
+	return commitTx(ctx, s.db, fn) // BEGIN IMMEDIATE through _txlock
 }
 
 // classifySQLite turns a uniqueness violation into ErrLiveAttempt or

@@ -85,3 +85,22 @@ func toStamp(t time.Time) int64 {
 }
 
 func defaultNow() time.Time { return time.Now().UTC() }
+
+// commitTx runs fn in one transaction of db and commits it; an error from
+// fn or from the commit rolls everything back.
+func commitTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("journal: begin transaction: %w", err)
+	}
+	// Deferred, so that a panic in fn still ends the transaction; after a
+	// commit it does nothing.
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("journal: commit: %w", err)
+	}
+	return nil
+}
