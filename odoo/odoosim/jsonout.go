@@ -149,21 +149,22 @@ func plain(v any) any {
 		}
 		return m
 	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = plain(x)
-		}
-		return out
+		return anySlice(v, plain)
 	case []int64:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = x
-		}
-		return out
+		return anySlice(v, func(x int64) any { return x })
 	case int:
 		return int64(v)
 	}
 	return v
+}
+
+// anySlice converts a typed slice into the []any of the value space.
+func anySlice[T any](v []T, conv func(T) any) []any {
+	out := make([]any, len(v))
+	for i, x := range v {
+		out[i] = conv(x)
+	}
+	return out
 }
 
 // normalize converts decoded request values (json.Number, Go ints, nested
@@ -188,29 +189,13 @@ func normalize(v any) any {
 	case uint:
 		return int64(v)
 	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = normalize(x)
-		}
-		return out
+		return anySlice(v, normalize)
 	case []int64:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = x
-		}
-		return out
+		return anySlice(v, func(x int64) any { return x })
 	case []int:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = int64(x)
-		}
-		return out
+		return anySlice(v, func(x int) any { return int64(x) })
 	case []string:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = x
-		}
-		return out
+		return anySlice(v, func(x string) any { return x })
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, x := range v {
