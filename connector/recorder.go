@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -24,17 +25,28 @@ func (e *Engine) recordPayment(ctx context.Context, a journal.Attempt) (stillDue
 	// Write-ahead on the Odoo side too: once the journal says "recording",
 	// an add_payment may have been applied without us hearing of it, so a
 	// retry looks for the payment first. The first try saves that read.
-	mayExist := a.Reason == reasonRecording
-	if !mayExist {
-		if _, _, err := e.transition(ctx, a.ID, func(x *journal.Attempt) error {
-			if x.State != journal.Confirmed || x.Reason == reasonRecording {
-				return errNoChange
-			}
-			x.Reason = reasonRecording
-			return nil
-		}); err != nil {
-			return 0, err
+	//
+	// The decision is taken on the journal's row, never on the caller's
+	// copy: with several daemons that copy may predate another daemon's
+	// recording of this very payment.
+	mayExist := false
+	_, marked, err := e.transition(ctx, a.ID, func(x *journal.Attempt) error {
+		mayExist = false
+		if x.State != journal.Confirmed {
+			return errNoChange
 		}
+		if x.Reason == reasonRecording {
+			mayExist = true
+			return errNoChange
+		}
+		x.Reason = reasonRecording
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if !marked && !mayExist {
+		return 0, errMovedOn
 	}
 	exists := false
 	if mayExist {
@@ -82,6 +94,11 @@ func (e *Engine) recordPayment(ctx context.Context, a journal.Attempt) (stillDue
 	return max(stillDue, 0), nil
 }
 
+// errMovedOn says the attempt is no longer a payment to record (another
+// daemon recorded it meanwhile): nothing to write, the next pass sees its
+// new version.
+var errMovedOn = errors.New("attempt moved on")
+
 // reasonRecording marks a confirmed attempt whose payment may already be
 // in Odoo.
 const reasonRecording = "recording"
@@ -102,7 +119,9 @@ var payableFields = []string{"id", "state", "amount_total", "amount_paid", "conf
 // session be open; only when that finds nothing does a second read say
 // why. A payment is added only to a draft order of an open session.
 func (e *Engine) orderToPay(ctx context.Context, orderID int64, paymentExists bool) (payableOrder, error) {
-	if o, ok := e.syncer.prefetched(orderID); ok && o.State == "draft" {
+	// The prefetched row predates this pass's recordings: only good for a
+	// payment no one can have added yet.
+	if o, ok := e.syncer.prefetched(orderID); ok && o.State == "draft" && !paymentExists {
 		return o, nil
 	}
 	fields := payableFields

@@ -114,7 +114,13 @@ func (e *Engine) SyncOnce(ctx context.Context) int {
 			// No busy lock here: a poll that changes the attempt meanwhile
 			// bumps its version, so MarkSynced of the version written
 			// leaves it due for another pass.
-			err := e.syncAttempt(ctx, a)
+			err := e.syncShared(ctx, &a)
+			if err == nil {
+				err = e.syncAttempt(ctx, a)
+			}
+			if errors.Is(err, errUpToDate) {
+				err = nil
+			}
 			if err == nil {
 				s.retry.forget(a.ID)
 				s.parked.forget(a.ID)
@@ -163,6 +169,9 @@ func (e *Engine) syncFailed(ctx context.Context, a journal.Attempt, err error) {
 func (e *Engine) syncAttempt(ctx context.Context, a journal.Attempt) error {
 	if a.State == journal.Confirmed {
 		due, err := e.recordPayment(ctx, a)
+		if errors.Is(err, errMovedOn) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -268,4 +277,25 @@ func (s *syncer) clearPrefetch() {
 	s.mu.Lock()
 	s.orders = nil
 	s.mu.Unlock()
+}
+
+// errUpToDate says Odoo already has the attempt's latest version.
+var errUpToDate = errors.New("attempt already written to Odoo")
+
+// syncShared, with a shared journal, re-reads the attempt once its lease
+// is held: the pass's list may predate another daemon's write-back of it,
+// and writing that old version would put Odoo back in time.
+func (e *Engine) syncShared(ctx context.Context, a *journal.Attempt) error {
+	if !e.own.shared {
+		return nil
+	}
+	fresh, err := e.journal.Get(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	if fresh.SyncedVersion >= fresh.Version {
+		return errUpToDate
+	}
+	*a = fresh
+	return nil
 }
