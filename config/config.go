@@ -20,6 +20,11 @@ type Config struct {
 		Password Secret
 		Protocol string        // odoo.protocol: auto (default) | jsonrpc | xmlrpc | json2
 		Timeout  time.Duration // odoo.timeout: bound on one call to Odoo
+		// LimitTimeReal is odoo.limit_time_real: Odoo's own limit_time_real,
+		// the longest a multi-worker Odoo lets one request run. On Odoo 17
+		// and 18 a payment whose add_payment answer was lost is added again
+		// only once that call cannot commit any more: its deadline plus this.
+		LimitTimeReal time.Duration
 	}
 	Compago struct {
 		BaseURL string // compago.base_url
@@ -75,6 +80,7 @@ func Defaults() *Config {
 	c := &Config{}
 	c.Odoo.Protocol = "auto"
 	c.Odoo.Timeout = 30 * time.Second
+	c.Odoo.LimitTimeReal = 120 * time.Second
 	c.Compago.BaseURL = "https://api.harmony.compago.com"
 	c.Compago.PollInterval = 3 * time.Second
 	c.Compago.Timeout = 10 * time.Second

@@ -40,6 +40,7 @@ var keys = []key{
 	{"odoo.password_file", kindPath, "file holding the Odoo password or API key", nil},
 	{"odoo.protocol", kindString, "auto | jsonrpc | xmlrpc | json2", func(c *Config) any { return &c.Odoo.Protocol }},
 	{"odoo.timeout", kindDuration, "bound on one call to Odoo", func(c *Config) any { return &c.Odoo.Timeout }},
+	{"odoo.limit_time_real", kindDuration, "Odoo's limit_time_real: how long a lost add_payment may still commit (17, 18)", func(c *Config) any { return &c.Odoo.LimitTimeReal }},
 	{"compago.base_url", kindString, "base URL of the Compago API", func(c *Config) any { return &c.Compago.BaseURL }},
 	{"compago.api_key", kindSecret, "Compago API key", func(c *Config) any { return &c.Compago.APIKey }},
 	{"compago.api_key_file", kindPath, "file holding the Compago API key", nil},

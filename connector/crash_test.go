@@ -50,7 +50,7 @@ func runChildDaemon() int {
 		return 1
 	}
 	defer j.Close()
-	oc, err := odoo.New(odoo.Config{URL: os.Getenv("ODOO_URL"), Database: "sandbox", Username: "admin", Password: "sandbox-api-key"})
+	oc, err := odoo.New(odoo.Config{URL: os.Getenv("ODOO_URL"), Database: "sandbox", Username: "admin", Password: "sandbox-api-key", Timeout: 5 * time.Second})
 	if err == nil {
 		err = oc.Connect(ctx)
 	}

@@ -40,6 +40,14 @@ type Config struct {
 	PollLease   time.Duration // default 4 poll intervals (min 10s): takeover time of a dead daemon's polls
 	CreateLease time.Duration // default 2m: longer than a create with its retries
 	SyncLease   time.Duration // default 3m: longer than every Odoo call of one recording
+
+	// OdooTimeout bounds one add_payment call (odoo.timeout); default 30s.
+	OdooTimeout time.Duration
+	// LateCommitWindow is Odoo's limit_time_real (odoo.limit_time_real):
+	// how long after its client gave up a request may still commit. On
+	// Odoo 17 and 18, a payment whose add_payment had no answer is added
+	// again only after it; default 120s, Odoo's own default.
+	LateCommitWindow time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -82,6 +90,12 @@ func (c *Config) setDefaults() {
 	if c.SyncLease <= 0 {
 		c.SyncLease = 3 * time.Minute
 	}
+	if c.OdooTimeout <= 0 {
+		c.OdooTimeout = 30 * time.Second
+	}
+	if c.LateCommitWindow <= 0 {
+		c.LateCommitWindow = 120 * time.Second
+	}
 }
 
 func (c *Config) validate() error {
@@ -101,6 +115,7 @@ type Engine struct {
 	cfg     Config
 	journal Journal
 	odoo    Odoo
+	rawOdoo Odoo // the client itself, for its version
 	compago Compago
 	log     zerolog.Logger
 
@@ -130,6 +145,7 @@ func New(cfg Config, j Journal, o Odoo, c Compago) (*Engine, error) {
 		cfg:     cfg,
 		journal: j,
 		odoo:    observedOdoo{Odoo: o, obs: cfg.Observer, now: cfg.Now},
+		rawOdoo: o,
 		compago: observedCompago{Compago: c, obs: cfg.Observer, now: cfg.Now},
 		log:     cfg.Logger,
 		polls:   newPollQueue(),

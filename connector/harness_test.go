@@ -48,6 +48,10 @@ func engineConfig(log zerolog.Logger) connector.Config {
 		Terminals:        map[string]string{},
 		SweepSchedule:    "@every 1h",
 		DrainTimeout:     5 * time.Second,
+		OdooTimeout:      5 * time.Second, // the test clients' own timeout
+		// odoosim commits late only when a test arms it to: a short window
+		// keeps a killed daemon's lost add_payment from stalling a test.
+		LateCommitWindow: time.Second,
 		Logger:           log,
 	}
 }

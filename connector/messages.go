@@ -112,3 +112,19 @@ func msgAttention(what string) string {
 func msgLostTrack() string {
 	return "The connector has no record of this payment request. Check the terminal, then request again."
 }
+
+func msgDuplicateLines(amount int64, lines int) string {
+	return fmt.Sprintf("The card was charged %s once, but this order has %d payment lines for it. Do not charge again; the back office has been alerted to remove the extra line.", MXN(amount), lines)
+}
+
+func msgNotCompleted(amount int64, why string) string {
+	return fmt.Sprintf("The card payment of %s is on the order, but Odoo did not complete the order: %s. The back office has been alerted.", MXN(amount), why)
+}
+
+func msgMethodNotAllowed(pos string) string {
+	return fmt.Sprintf("Compago is not a payment method of POS %q. Ask the administrator to allow it there, then request again.", pos)
+}
+
+func msgWithdrawnOrderClosed(state string) string {
+	return fmt.Sprintf("This order is already %s, so the card payment request was withdrawn from the terminal.", state)
+}

@@ -84,6 +84,22 @@ func (e *Engine) claim(ctx context.Context, id int64, kind string, ttl time.Dura
 	return func() { e.journal.Release(context.WithoutCancel(ctx), l) }, true
 }
 
+// claimLease is claim for work that must check, right before it calls out,
+// that it still owns the attempt: it also returns the lease (nil when the
+// journal is not shared and this daemon owns everything).
+func (e *Engine) claimLease(ctx context.Context, id int64, kind string, ttl time.Duration) (lease *journal.Lease, release func(), ok bool) {
+	o := e.own
+	if !o.shared {
+		return nil, func() {}, true
+	}
+	l, ok, err := e.journal.Claim(ctx, id, o.owner, kind, ttl)
+	if err != nil || !ok {
+		return nil, nil, false
+	}
+	lease = &l
+	return lease, func() { e.journal.Release(context.WithoutCancel(ctx), *lease) }, true
+}
+
 // holdPoll makes sure this daemon holds the poll lease of the attempt,
 // claiming or renewing it; false means another daemon polls it.
 func (e *Engine) holdPoll(ctx context.Context, id int64) bool {

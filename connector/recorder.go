@@ -2,106 +2,260 @@ package connector
 
 import (
 	"context"
+	"crypto/sha1"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/odoo"
 )
 
+// Recording a charged payment in Odoo, exactly once.
+//
+// A lookup that finds no pos.payment for the intent proves only that no
+// add_payment has committed *yet*: a call whose answer was lost (a proxy's
+// 504, a timeout, a crash) may still commit later. So the recorder never
+// adds a payment while an earlier add_payment of the same attempt may
+// still commit:
+//
+//   - Before every add_payment the journal records until when that call
+//     may commit (Attempt.AddPaymentUntil: the call's deadline). Nothing
+//     else writes that field, so a cashier's cancel, a restart or another
+//     daemon cannot make the recorder forget it.
+//   - On Odoo 19 the payment carries a uuid derived from the attempt, and
+//     Odoo's unique constraint on pos.payment.uuid refuses a second one
+//     whenever the first commits: Odoo itself guarantees one line.
+//   - On Odoo 17 and 18 (no such constraint) a payment whose add_payment
+//     had no answer is added again only once that call can no longer
+//     commit: its deadline plus Odoo's limit_time_real (Config.
+//     LateCommitWindow), after which a multi-worker Odoo has killed any
+//     request still running. The POS addon's constraint removes the wait.
+//   - The lookup is always made, on this order's own payments, before an
+//     add: a journal restored from a backup, or lost, knows nothing of a
+//     line added since.
+//
+// An order that changed under the charge (no longer a draft, less due than
+// the card paid, its session closed, the method not allowed in its POS) is
+// parked for a human, never paid over.
+
+// errSettling says an earlier add_payment of the attempt may still commit:
+// the payment is looked for again at retryAt, and added only then.
+type errSettling struct{ retryAt time.Time }
+
+func (e *errSettling) Error() string {
+	return fmt.Sprintf("an earlier add_payment may still commit in Odoo; looking again at %s", e.retryAt.Format(time.RFC3339))
+}
+
 // recordPayment makes sure the order has exactly one pos.payment for the
 // attempt's intent and completes the order when it is fully paid, the way
-// Odoo's back-office Payment button does. It is idempotent: a pos.payment
-// with the intent id as transaction_id means the payment is there. It
-// returns what is still due on the order.
-func (e *Engine) recordPayment(ctx context.Context, a journal.Attempt) (stillDue int64, err error) {
-	methodID, configIDs, err := e.methods.get(ctx, e.odoo, e.cfg.PaymentMethod)
+// Odoo's back-office Payment button does. It returns what is still due.
+// l is the write-back lease when the journal is shared (nil alone).
+func (e *Engine) recordPayment(ctx context.Context, a journal.Attempt, l *journal.Lease) (stillDue int64, err error) {
+	o, err := e.orderToPay(ctx, a.OrderID)
 	if err != nil {
 		return 0, err
 	}
-	// Write-ahead on the Odoo side too: once the journal says "recording",
-	// an add_payment may have been applied without us hearing of it, so a
-	// retry looks for the payment first. The first try saves that read.
-	//
-	// The decision is taken on the journal's row, never on the caller's
-	// copy: with several daemons that copy may predate another daemon's
-	// recording of this very payment.
-	mayExist := false
-	_, marked, err := e.transition(ctx, a.ID, func(x *journal.Attempt) error {
-		mayExist = false
-		if x.State != journal.Confirmed {
-			return errNoChange
-		}
-		if x.Reason == reasonRecording {
-			mayExist = true
-			return errNoChange
-		}
-		x.Reason = reasonRecording
-		return nil
-	})
+	lines, err := e.paymentLines(ctx, o, a.IntentID)
 	if err != nil {
 		return 0, err
 	}
-	if !marked && !mayExist {
-		return 0, errMovedOn
-	}
-	exists := false
-	if mayExist {
-		var payments []struct {
-			ID int64 `json:"id"`
+	if len(lines) > 1 {
+		return 0, &attentionError{
+			what:    fmt.Sprintf("the order has %d payment lines for this one card charge of %s", len(lines), MXN(a.Amount)),
+			cashier: msgDuplicateLines(a.Amount, len(lines)),
 		}
-		if err := e.odoo.SearchRead(ctx, "pos.payment", odoo.Cond("transaction_id", "=", a.IntentID),
-			odoo.Query{Fields: []string{"id"}, Limit: 1}, &payments); err != nil {
-			return 0, fmt.Errorf("look for the payment of intent %s: %w", a.IntentID, err)
-		}
-		exists = len(payments) > 0
 	}
-	o, err := e.orderToPay(ctx, a.OrderID, exists)
-	if err != nil {
-		return 0, err
-	}
-	if !exists {
-		if len(configIDs) > 0 && !slices.Contains(configIDs, o.ConfigID.ID) {
-			return 0, &attentionError{what: fmt.Sprintf("payment method %q is not allowed in POS %q", e.cfg.PaymentMethod, o.ConfigID.Name)}
+	paid := o.AmountPaid.Centavos()
+	if len(lines) == 0 {
+		if err := e.checkPayable(ctx, a, o); err != nil {
+			return 0, err
 		}
-		err := e.odoo.Execute(ctx, odoo.Call{
-			Model: "pos.order", Method: "add_payment", IDs: []int64{a.OrderID},
-			Args: []odoo.Arg{{Name: "data", Value: map[string]any{
-				"pos_order_id":      a.OrderID,
-				"amount":            odoo.Amount(a.Amount),
-				"payment_method_id": methodID,
-				"transaction_id":    a.IntentID,
-				"payment_status":    "done",
-			}}},
-		}, nil)
-		if err != nil {
-			// A lost answer is fine: the next pass finds the payment by
-			// its transaction_id before adding anything.
-			return 0, fmt.Errorf("add payment of intent %s to order %d: %w", a.IntentID, a.OrderID, err)
+		if err := e.addPayment(ctx, a, l); err != nil {
+			return 0, err
 		}
-		crashPoint(CrashAfterAddPayment)
-		o.AmountPaid += odoo.Float(odoo.Amount(a.Amount))
+		paid += a.Amount
 	}
-	stillDue = odoo.Centavos(float64(o.AmountTotal)) - odoo.Centavos(float64(o.AmountPaid))
+	stillDue = o.AmountTotal.Centavos() - paid
 	if o.State == "draft" && stillDue <= 0 {
-		if err := e.completeOrder(ctx, a.OrderID, methodID, o.ConfigID.ID); err != nil {
+		if err := e.completeOrder(ctx, a, o); err != nil {
 			return 0, err
 		}
 	}
 	return max(stillDue, 0), nil
 }
 
+// checkPayable refuses to add the attempt's payment to an order that is no
+// longer what the card was charged for.
+func (e *Engine) checkPayable(ctx context.Context, a journal.Attempt, o payableOrder) error {
+	if o.State != "draft" {
+		return &attentionError{what: fmt.Sprintf("the order is already %s", o.State)}
+	}
+	if !o.SessionOpen {
+		return &attentionError{what: "its POS session is closed"}
+	}
+	if due := o.AmountTotal.Centavos() - o.AmountPaid.Centavos(); a.Amount > due {
+		return &attentionError{what: fmt.Sprintf("the order changed while the card was being charged (%s charged, %s due)", MXN(a.Amount), MXN(max(due, 0)))}
+	}
+	allowed, err := e.methods.allowedIn(ctx, e.odoo, e.cfg.PaymentMethod, o.ConfigID.ID)
+	if err != nil {
+		return err
+	}
+	if !allowed {
+		return &attentionError{what: fmt.Sprintf("payment method %q is not allowed in POS %q", e.cfg.PaymentMethod, o.ConfigID.Name)}
+	}
+	return nil
+}
+
+// addPayment is the one place that sends pos.order.add_payment. It first
+// makes sure no earlier add_payment of the attempt can still commit (or
+// that Odoo would refuse a second one), journals the new call's deadline,
+// and sends it with that deadline.
+func (e *Engine) addPayment(ctx context.Context, a journal.Attempt, l *journal.Lease) error {
+	now := e.cfg.Now()
+	guarded := e.uuidGuard()
+	if !a.AddPaymentUntil.IsZero() && !guarded {
+		if settled := a.AddPaymentUntil.Add(e.cfg.LateCommitWindow); now.Before(settled) {
+			return &errSettling{retryAt: settled}
+		}
+	}
+	methodID, err := e.methods.id(ctx, e.odoo, e.cfg.PaymentMethod)
+	if err != nil {
+		return err
+	}
+	until := now.Add(e.cfg.OdooTimeout)
+	if l != nil {
+		// The call must end before the lease can lapse: another daemon may
+		// take the write-back over then, and must find our deadline.
+		renewed, err := e.journal.Renew(ctx, *l, e.own.syncTTL)
+		if err != nil {
+			return fmt.Errorf("renew the write-back lease of attempt %d: %w", a.ID, err)
+		}
+		*l = renewed
+		until = minTime(until, renewed.Expires.Add(-leaseMargin(e.own.syncTTL)))
+	}
+	if !until.After(now) {
+		return fmt.Errorf("write-back lease of attempt %d too short to add the payment", a.ID)
+	}
+	mark := func(x *journal.Attempt) error {
+		if x.State != journal.Confirmed {
+			return errNoChange
+		}
+		x.AddPaymentUntil = maxTime(x.AddPaymentUntil, until)
+		return nil
+	}
+	if l != nil {
+		_, err = e.journal.UpdateFenced(ctx, *l, mark)
+	} else {
+		_, err = e.journal.Update(ctx, a.ID, mark)
+	}
+	if errors.Is(err, errNoChange) {
+		return errMovedOn
+	}
+	if err != nil {
+		return fmt.Errorf("journal the add_payment of attempt %d: %w", a.ID, err)
+	}
+	data := map[string]any{
+		"pos_order_id":      a.OrderID,
+		"amount":            odoo.Amount(a.Amount),
+		"payment_method_id": methodID,
+		"transaction_id":    a.IntentID,
+		"payment_status":    "done",
+	}
+	if e.odooMajor() >= 18 {
+		data["uuid"] = paymentUUID(e.cfg.ExternalIDPrefix, a)
+	}
+	callCtx, cancel := context.WithDeadline(ctx, e.wallToMono(until))
+	defer cancel()
+	err = e.odoo.Execute(callCtx, odoo.Call{
+		Model: "pos.order", Method: "add_payment", IDs: []int64{a.OrderID},
+		Args: []odoo.Arg{{Name: "data", Value: data}},
+	}, nil)
+	switch {
+	case err == nil:
+		crashPoint(CrashAfterAddPayment)
+		return nil
+	case guarded && odoo.IsUserError(err):
+		// Most likely the uuid constraint: an earlier call committed
+		// meanwhile. The next pass finds its line; if it does not, the
+		// refusal was something else and that pass says what.
+		return fmt.Errorf("add payment of intent %s to order %d refused (a payment with its uuid may exist): %w", a.IntentID, a.OrderID, err)
+	case odoo.IsOutcomeUnknown(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		// It may still commit: AddPaymentUntil stays, and the next pass
+		// looks before it adds anything.
+		return fmt.Errorf("add payment of intent %s to order %d (outcome unknown): %w", a.IntentID, a.OrderID, err)
+	}
+	// Odoo answered and refused: nothing was committed, nothing is in flight.
+	if _, _, cerr := e.transition(ctx, a.ID, func(x *journal.Attempt) error {
+		if x.AddPaymentUntil.IsZero() {
+			return errNoChange
+		}
+		x.AddPaymentUntil = time.Time{}
+		return nil
+	}); cerr != nil {
+		e.log.Warn().Err(cerr).Int64("attempt_id", a.ID).Msg("journal: clear a refused add_payment")
+	}
+	if odoo.IsUserError(err) {
+		return &attentionError{what: "Odoo refused the payment: " + odooMessage(err)}
+	}
+	return fmt.Errorf("add payment of intent %s to order %d: %w", a.IntentID, a.OrderID, err)
+}
+
+// leaseMargin is kept between a call's deadline and its lease's end: a
+// quarter of the lease, at most 5 s (clocks of daemons in step by NTP
+// differ by milliseconds).
+func leaseMargin(ttl time.Duration) time.Duration { return min(ttl/4, 5*time.Second) }
+
+// uuidGuard reports whether Odoo refuses a second pos.payment with one
+// uuid (Odoo 19's unique constraint).
+func (e *Engine) uuidGuard() bool { return e.odooMajor() >= 19 }
+
+// odooMajor is the connected Odoo's major version, 0 when unknown.
+func (e *Engine) odooMajor() int {
+	if v, ok := e.rawOdoo.(interface{ Version() odoo.Version }); ok {
+		return v.Version().Major
+	}
+	return 0
+}
+
+// paymentUUID names the attempt's one payment line in Odoo: a name-based
+// (version 5 style) UUID of the database prefix and the externalId, the
+// same on every try, from every daemon.
+func paymentUUID(prefix string, a journal.Attempt) string {
+	sum := sha1.Sum([]byte("compago-connector/payment/" + prefix + "/" + a.ExternalID))
+	b := sum[:16]
+	b[6] = b[6]&0x0f | 0x50
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// wallToMono turns a wall-clock deadline of the engine's clock into one
+// context.WithDeadline measures on the monotonic clock from now.
+func (e *Engine) wallToMono(t time.Time) time.Time {
+	return time.Now().Add(t.Sub(e.cfg.Now()))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
 // errMovedOn says the attempt is no longer a payment to record (another
 // daemon recorded it meanwhile): nothing to write, the next pass sees its
 // new version.
 var errMovedOn = errors.New("attempt moved on")
-
-// reasonRecording marks a confirmed attempt whose payment may already be
-// in Odoo.
-const reasonRecording = "recording"
 
 // payableOrder is what the recorder reads of an order.
 type payableOrder struct {
@@ -110,69 +264,104 @@ type payableOrder struct {
 	AmountTotal odoo.Float    `json:"amount_total"`
 	AmountPaid  odoo.Float    `json:"amount_paid"`
 	ConfigID    odoo.Many2One `json:"config_id"`
+	PaymentIDs  []int64       `json:"payment_ids"`
+	SessionOpen bool          `json:"-"`
 }
 
 // payableFields are the order fields the recorder reads.
-var payableFields = []string{"id", "state", "amount_total", "amount_paid", "config_id"}
+var payableFields = []string{"id", "state", "amount_total", "amount_paid", "config_id", "payment_ids"}
 
 // orderToPay reads the order in one call whose domain also asks that its
-// session be open; only when that finds nothing does a second read say
-// why. A payment is added only to a draft order of an open session.
-func (e *Engine) orderToPay(ctx context.Context, orderID int64, paymentExists bool) (payableOrder, error) {
-	// The prefetched row predates this pass's recordings: only good for a
-	// payment no one can have added yet.
-	if o, ok := e.syncer.prefetched(orderID); ok && o.State == "draft" && !paymentExists {
+// session be open; only when that finds nothing does a second read tell a
+// closed session from a deleted order.
+func (e *Engine) orderToPay(ctx context.Context, orderID int64) (payableOrder, error) {
+	if o, ok := e.syncer.prefetched(orderID); ok {
 		return o, nil
 	}
-	fields := payableFields
 	var orders []payableOrder
 	if err := e.odoo.SearchRead(ctx, "pos.order",
 		odoo.And(odoo.Cond("id", "=", orderID), odoo.Cond("session_id.state", "=", "opened")),
-		odoo.Query{Fields: fields}, &orders); err != nil {
+		odoo.Query{Fields: payableFields}, &orders); err != nil {
+		return payableOrder{}, fmt.Errorf("read order %d: %w", orderID, err)
+	}
+	if len(orders) == 1 {
+		orders[0].SessionOpen = true
+		return orders[0], nil
+	}
+	if err := e.odoo.Read(ctx, "pos.order", []int64{orderID}, payableFields, &orders); err != nil {
+		if odoo.IsMissing(err) {
+			return payableOrder{}, &attentionError{what: "the order no longer exists in Odoo"}
+		}
 		return payableOrder{}, fmt.Errorf("read order %d: %w", orderID, err)
 	}
 	if len(orders) == 0 {
-		if err := e.odoo.Read(ctx, "pos.order", []int64{orderID}, fields, &orders); err != nil {
-			return payableOrder{}, fmt.Errorf("read order %d: %w", orderID, err)
-		}
-		if len(orders) == 0 {
-			return payableOrder{}, &attentionError{what: "the order no longer exists in Odoo"}
-		}
-		if !paymentExists {
-			return payableOrder{}, &attentionError{what: "its POS session is closed"}
+		return payableOrder{}, &attentionError{what: "the order no longer exists in Odoo"}
+	}
+	return orders[0], nil
+}
+
+// paymentLines lists the order's own payment lines for the intent. Only
+// the order's lines are read: a line of another order that carries the
+// same text in transaction_id is not this payment.
+func (e *Engine) paymentLines(ctx context.Context, o payableOrder, intentID string) ([]int64, error) {
+	if len(o.PaymentIDs) == 0 {
+		return nil, nil
+	}
+	var rows []struct {
+		ID            int64         `json:"id"`
+		TransactionID odoo.String   `json:"transaction_id"`
+		Order         odoo.Many2One `json:"pos_order_id"`
+	}
+	if err := e.odoo.Read(ctx, "pos.payment", o.PaymentIDs, []string{"id", "transaction_id", "pos_order_id"}, &rows); err != nil {
+		return nil, fmt.Errorf("read the payments of order %d: %w", o.ID, err)
+	}
+	var out []int64
+	for _, r := range rows {
+		if string(r.TransactionID) == intentID && r.Order.ID == o.ID {
+			out = append(out, r.ID)
 		}
 	}
-	o := orders[0]
-	if !paymentExists && o.State != "draft" {
-		return payableOrder{}, &attentionError{what: fmt.Sprintf("the order is already %s", o.State)}
-	}
-	return o, nil
+	return out, nil
 }
 
 // completeOrder runs the back-office payment wizard with amount 0 on a
 // fully paid draft order: Odoo then marks it paid and does what its own
-// POS does (picking, invoice when asked, open screens told).
-func (e *Engine) completeOrder(ctx context.Context, orderID, methodID, configID int64) error {
-	octx := map[string]any{"active_id": orderID, "active_ids": []int64{orderID}, "active_model": "pos.order"}
-	wizard, err := e.wizard.get(ctx, e.odoo, methodID, configID, octx)
+// POS does (picking, invoice when asked, open screens told). The wizard
+// answers with its own form again when Odoo does not find the order paid:
+// that is not a completion.
+func (e *Engine) completeOrder(ctx context.Context, a journal.Attempt, o payableOrder) error {
+	methodID, err := e.methods.id(ctx, e.odoo, e.cfg.PaymentMethod)
 	if err != nil {
 		return err
 	}
-	var action map[string]any
+	orderID := o.ID
+	octx := map[string]any{"active_id": orderID, "active_ids": []int64{orderID}, "active_model": "pos.order"}
+	wizard, err := e.wizard.get(ctx, e.odoo, methodID, o.ConfigID.ID, octx)
+	if err != nil {
+		return err
+	}
+	var action struct {
+		Type odoo.String `json:"type"`
+	}
 	err = e.odoo.Execute(ctx, odoo.Call{Model: "pos.make.payment", Method: "check", IDs: []int64{wizard}, Context: octx}, &action)
 	if odoo.IsMissing(err) && !odoo.IsOutcomeUnknown(err) {
 		// Odoo vacuums old wizards; open a new one and try once more.
 		e.wizard.forget(wizard)
-		if wizard, err = e.wizard.get(ctx, e.odoo, methodID, configID, octx); err != nil {
+		if wizard, err = e.wizard.get(ctx, e.odoo, methodID, o.ConfigID.ID, octx); err != nil {
 			return err
 		}
 		err = e.odoo.Execute(ctx, odoo.Call{Model: "pos.make.payment", Method: "check", IDs: []int64{wizard}, Context: octx}, &action)
 	}
 	if err != nil {
 		if odoo.IsUserError(err) {
-			return &attentionError{what: "Odoo refused to complete the order: " + odooMessage(err)}
+			return &attentionError{what: "Odoo refused to complete the order: " + odooMessage(err),
+				cashier: msgNotCompleted(a.Amount, odooMessage(err))}
 		}
 		return fmt.Errorf("complete order %d: %w", orderID, err)
+	}
+	if action.Type != "ir.actions.act_window_close" {
+		return &attentionError{what: "Odoo did not complete the order: it does not find it fully paid",
+			cashier: msgNotCompleted(a.Amount, "Odoo does not find the order fully paid")}
 	}
 	crashPoint(CrashAfterWizard)
 	return nil
@@ -218,25 +407,54 @@ func odooMessage(err error) string {
 	return err.Error()
 }
 
-// methodCache resolves the configured payment method once.
+// methodRefresh bounds how often the POS configs allowing the payment
+// method are read again when an order's POS is not among them (an admin
+// may just have allowed it).
+const methodRefresh = 10 * time.Second
+
+// methodCache resolves the configured payment method once, and the POS
+// configs that allow it again when an order's POS is not among them.
 type methodCache struct {
 	mu        sync.Mutex
-	id        int64
+	methodID  int64
 	configIDs []int64
+	readAt    time.Time
 }
 
-func (m *methodCache) get(ctx context.Context, o Odoo, nameOrID string) (int64, []int64, error) {
+func (m *methodCache) load(ctx context.Context, o Odoo, nameOrID string, refresh bool) (int64, []int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.id != 0 {
-		return m.id, m.configIDs, nil
+	if m.methodID != 0 && (!refresh || time.Since(m.readAt) < methodRefresh) {
+		return m.methodID, m.configIDs, nil
 	}
 	id, configIDs, err := FindPaymentMethod(ctx, o, nameOrID)
 	if err != nil {
 		return 0, nil, err
 	}
-	m.id, m.configIDs = id, configIDs
+	m.methodID, m.configIDs, m.readAt = id, configIDs, time.Now()
 	return id, configIDs, nil
+}
+
+// id is the payment method's id.
+func (m *methodCache) id(ctx context.Context, o Odoo, nameOrID string) (int64, error) {
+	id, _, err := m.load(ctx, o, nameOrID, false)
+	return id, err
+}
+
+// allowedIn reports whether the POS config allows the payment method,
+// reading the method again (at most every methodRefresh) when it does not.
+func (m *methodCache) allowedIn(ctx context.Context, o Odoo, nameOrID string, configID int64) (bool, error) {
+	_, ids, err := m.load(ctx, o, nameOrID, false)
+	if err != nil {
+		return false, err
+	}
+	if slices.Contains(ids, configID) {
+		return true, nil
+	}
+	if _, ids, err = m.load(ctx, o, nameOrID, true); err != nil {
+		return false, err
+	}
+	return slices.Contains(ids, configID), nil
 }
 
 // FindPaymentMethod finds the pos.payment.method named (or numbered)

@@ -23,6 +23,11 @@ func (s *snapshots) put(a journal.Attempt) {
 	if s.m == nil {
 		s.m = map[int64]journal.Attempt{}
 	}
+	// Two transitions of one attempt may commit in one order and put their
+	// snapshots in the other: the higher version is the newer one.
+	if old, ok := s.m[a.ID]; ok && old.Version > a.Version {
+		return
+	}
 	if a.State.Final() {
 		delete(s.m, a.ID)
 		return

@@ -30,6 +30,33 @@ type syncer struct {
 	retry   *backoff
 	parked  *backoff // items that need a human are retried slowly
 	failing atomic.Bool
+	shown   shownVersions // charged attempts whose "charged" message was written
+}
+
+// shownVersions remembers the version of each attempt last shown to the
+// cashier outside a full write-back.
+type shownVersions struct {
+	mu sync.Mutex
+	m  map[int64]int64
+}
+
+func (s *shownVersions) firstTime(id, version int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[int64]int64{}
+	}
+	if s.m[id] >= version {
+		return false
+	}
+	s.m[id] = version
+	return true
+}
+
+func (s *shownVersions) forget(id int64) {
+	s.mu.Lock()
+	delete(s.m, id)
+	s.mu.Unlock()
 }
 
 func newSyncer(e *Engine) *syncer {
@@ -66,9 +93,18 @@ func (s *syncer) loop(stop, work context.Context) {
 
 // attentionError marks a write-back that cannot succeed without a human:
 // a closed session, an order changed or deleted under a charged payment.
-type attentionError struct{ what string }
+// what is for the log and the back office; cashier, when set, is the
+// sentence the cashier reads instead of msgAttention(what).
+type attentionError struct{ what, cashier string }
 
 func (e *attentionError) Error() string { return e.what }
+
+func (e *attentionError) cashierSentence() string {
+	if e.cashier != "" {
+		return e.cashier
+	}
+	return msgAttention(e.what)
+}
 
 // SyncOnce writes to Odoo what it is behind on, oldest first, with up to
 // syncWorkers writes in flight (never two for one order), and returns how
@@ -102,7 +138,7 @@ func (e *Engine) SyncOnce(ctx context.Context) int {
 		if ordered[a.OrderID] || !s.retry.due(a.ID, now) || !s.parked.due(a.ID, now) {
 			continue
 		}
-		release, ok := e.claim(ctx, a.ID, journal.KindSync, e.own.syncTTL)
+		lease, release, ok := e.claimLease(ctx, a.ID, journal.KindSync, e.own.syncTTL)
 		if !ok {
 			continue // another daemon writes this one back
 		}
@@ -116,7 +152,7 @@ func (e *Engine) SyncOnce(ctx context.Context) int {
 			// leaves it due for another pass.
 			err := e.syncShared(ctx, &a)
 			if err == nil {
-				err = e.syncAttempt(ctx, a)
+				err = e.syncAttempt(ctx, a, lease)
 			}
 			if errors.Is(err, errUpToDate) {
 				err = nil
@@ -143,17 +179,29 @@ func (e *Engine) SyncOnce(ctx context.Context) int {
 func (e *Engine) syncFailed(ctx context.Context, a journal.Attempt, err error) {
 	s := e.syncer
 	var att *attentionError
+	var settling *errSettling
 	attention := errors.As(err, &att)
-	if attention {
+	switch {
+	case attention:
 		s.parked.failed(a.ID, e.cfg.Now(), 0)
 		if !a.Attention {
 			e.log.Error().Int64("order", a.OrderID).Str("intent", a.IntentID).Str("external_id", a.ExternalID).
 				Int64("amount_centavos", a.Amount).Str("problem", att.what).
 				Msg("ATTENTION: charged payment cannot be added to its order; parked until fixed")
 			// Tell the cashier too; best effort, the journal keeps the truth.
-			_ = e.odoo.Write(ctx, "pos.order", []int64{a.OrderID}, map[string]any{e.cfg.Fields.Message: msgAttention(att.what)})
+			_ = e.odoo.Write(ctx, "pos.order", []int64{a.OrderID}, map[string]any{e.cfg.Fields.Message: att.cashierSentence()})
 		}
-	} else {
+	case errors.As(err, &settling):
+		// Not a failure: the recorder waits for an earlier add_payment to
+		// commit or to be past committing. The cashier reads that the card
+		// was charged and is being recorded.
+		s.retry.until(a.ID, settling.retryAt)
+		e.showCharged(ctx, a)
+		e.log.Warn().Int64("order", a.OrderID).Str("intent", a.IntentID).Time("look_again_at", settling.retryAt).
+			Msg("an add_payment whose answer was lost may still commit in Odoo; adding the payment only once it cannot")
+		return
+	default:
+		e.showCharged(ctx, a)
 		s.retry.failed(a.ID, e.cfg.Now(), 0)
 		if s.failing.CompareAndSwap(false, true) {
 			e.log.Warn().Err(err).Int64("order", a.OrderID).Msg("cannot write to Odoo; retrying with backoff, nothing is lost")
@@ -166,9 +214,9 @@ func (e *Engine) syncFailed(ctx context.Context, a journal.Attempt, err error) {
 
 // syncAttempt brings Odoo up to the attempt's version: records the payment
 // of a confirmed attempt, then writes the order's Compago fields.
-func (e *Engine) syncAttempt(ctx context.Context, a journal.Attempt) error {
+func (e *Engine) syncAttempt(ctx context.Context, a journal.Attempt, l *journal.Lease) error {
 	if a.State == journal.Confirmed {
-		due, err := e.recordPayment(ctx, a)
+		due, err := e.recordPayment(ctx, a, l)
 		if errors.Is(err, errMovedOn) {
 			return nil
 		}
@@ -180,6 +228,7 @@ func (e *Engine) syncAttempt(ctx context.Context, a journal.Attempt) error {
 				return errNoChange
 			}
 			x.State, x.Reason, x.Message, x.Attention = journal.Recorded, "recorded", msgPaid(x.Amount, due), false
+			x.AddPaymentUntil = time.Time{} // the line is there: nothing is in flight any more
 			return nil
 		})
 		if err != nil {
@@ -212,6 +261,22 @@ func (e *Engine) syncAttempt(ctx context.Context, a journal.Attempt) error {
 	return e.journal.MarkSynced(ctx, a.ID, a.Version)
 }
 
+// showCharged tells the cashier, best effort, that the card of a
+// confirmed attempt was charged while its recording waits or failed: an
+// order whose card was charged never keeps saying "waiting for the card"
+// (which invites a cancel or a second card). Written once per version.
+func (e *Engine) showCharged(ctx context.Context, a journal.Attempt) {
+	if a.State != journal.Confirmed || a.Attention || !e.syncer.shown.firstTime(a.ID, a.Version) {
+		return
+	}
+	if latest, err := e.journal.Latest(ctx, a.OrderID); err != nil || latest.ID != a.ID {
+		return
+	}
+	if err := e.odoo.Write(ctx, "pos.order", []int64{a.OrderID}, e.projection(a)); err != nil {
+		e.syncer.shown.forget(a.ID)
+	}
+}
+
 // projection is what the order's Compago fields say for the attempt.
 func (e *Engine) projection(a journal.Attempt) map[string]any {
 	f := e.cfg.Fields
@@ -242,7 +307,9 @@ func (e *Engine) projection(a journal.Attempt) map[string]any {
 func (e *Engine) prefetchOrders(ctx context.Context, list []journal.Attempt, now time.Time) {
 	var ids []int64
 	for _, a := range list {
-		if a.State == journal.Confirmed && e.syncer.retry.due(a.ID, now) && e.syncer.parked.due(a.ID, now) {
+		// An attempt whose add_payment may be in flight reads its order
+		// itself, after this pass began.
+		if a.State == journal.Confirmed && a.AddPaymentUntil.IsZero() && e.syncer.retry.due(a.ID, now) && e.syncer.parked.due(a.ID, now) {
 			ids = append(ids, a.OrderID)
 		}
 	}
@@ -259,6 +326,7 @@ func (e *Engine) prefetchOrders(ctx context.Context, list []journal.Attempt, now
 	s.mu.Lock()
 	s.orders = make(map[int64]payableOrder, len(orders))
 	for _, o := range orders {
+		o.SessionOpen = true // the domain asked for it
 		s.orders[o.ID] = o
 	}
 	s.mu.Unlock()
@@ -298,4 +366,11 @@ func (e *Engine) syncShared(ctx context.Context, a *journal.Attempt) error {
 	}
 	*a = fresh
 	return nil
+}
+
+// until makes the attempt due again at t without counting a failure.
+func (b *backoff) until(id int64, t time.Time) {
+	b.mu.Lock()
+	b.next[id] = t
+	b.mu.Unlock()
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,8 +48,12 @@ func (e *Engine) WatchOnce(ctx, stop context.Context) (int, error) {
 	// read started: a write that landed meanwhile may not be in the answer.
 	readStart := e.cfg.Now()
 	var rows []map[string]json.RawMessage
+	// Also the orders still pending on a card that were paid or closed
+	// another way: their intent must leave the terminal before a tap
+	// charges a card for nothing.
 	err := e.odoo.SearchRead(ctx, "pos.order",
-		odoo.Cond(f.State, "in", []string{StateRequested, StateCancelRequested}),
+		odoo.Or(odoo.Cond(f.State, "in", []string{StateRequested, StateCancelRequested}),
+			odoo.And(odoo.Cond(f.State, "=", StatePending), odoo.Cond("state", "!=", "draft"))),
 		odoo.Query{Fields: f.orderFields(), Order: "id asc", Limit: watchLimit}, &rows)
 	if err != nil {
 		return 0, fmt.Errorf("search flagged orders: %w", err)
@@ -56,16 +62,20 @@ func (e *Engine) WatchOnce(ctx, stop context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var starts []order
+	var starts []startRequest
 	var errs []error
 	for _, o := range orders {
 		switch o.Flag {
 		case StateRequested:
-			start, err := e.requested(ctx, o, readStart)
+			start, latestSeq, err := e.requested(ctx, o, readStart)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("order %d: %w", o.ID, err))
 			} else if start {
-				starts = append(starts, o)
+				starts = append(starts, startRequest{order: o, latestSeq: latestSeq})
+			}
+		case StatePending:
+			if err := e.withdrawClosed(ctx, o); err != nil {
+				errs = append(errs, fmt.Errorf("order %d: %w", o.ID, err))
 			}
 		case StateCancelRequested:
 			if err := e.cancelRequested(ctx, o, readStart); err != nil {
@@ -81,15 +91,58 @@ func (e *Engine) WatchOnce(ctx, stop context.Context) (int, error) {
 	return len(orders), errors.Join(errs...)
 }
 
-// requested decides what a "requested" flag means: a new attempt (true), or
-// nothing because the journal already answers it.
-func (e *Engine) requested(ctx context.Context, o order, readStart time.Time) (bool, error) {
+// startRequest is an order to begin an attempt for, and the number of its
+// latest journaled attempt when that was decided (0: none).
+type startRequest struct {
+	order     order
+	latestSeq int
+}
+
+// withdrawClosed cancels the live intent of an order that Odoo shows as
+// no longer a draft (paid in cash, cancelled) while a card is pending on
+// it. A charge that meets the cancel is recorded, or parked, as any other.
+func (e *Engine) withdrawClosed(ctx context.Context, o order) error {
+	if o.State == "draft" {
+		return nil
+	}
 	latest, err := e.journal.Latest(ctx, o.ID)
 	if errors.Is(err, journal.ErrNotFound) {
-		return true, nil
+		return nil
 	}
 	if err != nil {
-		return false, err
+		return err
+	}
+	if latest.State != journal.Creating && latest.State != journal.Pending {
+		return nil
+	}
+	a, changed, err := e.transition(ctx, latest.ID, func(a *journal.Attempt) error {
+		if a.State != journal.Creating && a.State != journal.Pending {
+			return errNoChange
+		}
+		a.State, a.Reason, a.Message = journal.Cancelling, "order_closed", msgWithdrawnOrderClosed(o.State)
+		return nil
+	})
+	if err != nil || !changed {
+		return err
+	}
+	e.log.Warn().Int64("order", o.ID).Str("intent", a.IntentID).Str("order_state", o.State).
+		Msg("the order was paid or closed another way while its card was pending; withdrawing the intent")
+	if a.IntentID != "" {
+		e.polls.schedule(a.ID, e.cfg.Now())
+	}
+	return nil
+}
+
+// requested decides what a "requested" flag means: a new attempt (true), or
+// nothing because the journal already answers it. latestSeq is the number
+// of the order's latest attempt the decision was taken on.
+func (e *Engine) requested(ctx context.Context, o order, readStart time.Time) (start bool, latestSeq int, err error) {
+	latest, err := e.journal.Latest(ctx, o.ID)
+	if errors.Is(err, journal.ErrNotFound) {
+		return true, 0, nil
+	}
+	if err != nil {
+		return false, 0, err
 	}
 	synced := latest.SyncedVersion >= latest.Version
 	if !latest.State.Final() {
@@ -97,18 +150,44 @@ func (e *Engine) requested(ctx context.Context, o order, readStart time.Time) (b
 		// them the live attempt again (unless our write of it may have
 		// landed after the read: then the flag is just stale).
 		if synced && latest.State == journal.Pending && latest.SyncedAt.Before(readStart) {
-			return false, e.touch(ctx, latest.ID, "")
+			return false, 0, e.touch(ctx, latest.ID, "")
 		}
-		return false, nil
+		return false, 0, nil
 	}
 	// A final state Odoo has not seen yet (or may not have seen when the
 	// read started): the flag is the old one, not a retry. The syncer
 	// writes the final state first.
-	return synced && latest.SyncedAt.Before(readStart), nil
+	return synced && latest.SyncedAt.Before(readStart), latest.Seq, nil
 }
 
 // refusal says why an order cannot be charged, or "" when it can.
-func (e *Engine) refusal(o order, sessionState string) string {
+func (e *Engine) refusal(ctx context.Context, o order, sessionState string) (string, error) {
+	if why := refusalOfOrder(o, sessionState); why != "" {
+		return why, nil
+	}
+	allowed, err := e.methods.allowedIn(ctx, e.odoo, e.cfg.PaymentMethod, o.ConfigID)
+	if err != nil {
+		return "", err
+	}
+	if !allowed {
+		return msgMethodNotAllowed(e.configName(ctx, o.ConfigID)), nil
+	}
+	return "", nil
+}
+
+// configName is a POS config's name for a cashier's sentence.
+func (e *Engine) configName(ctx context.Context, id int64) string {
+	var rows []struct {
+		Name odoo.String `json:"name"`
+	}
+	if err := e.odoo.Read(ctx, "pos.config", []int64{id}, []string{"name"}, &rows); err != nil || len(rows) == 0 {
+		return fmt.Sprintf("#%d", id)
+	}
+	return string(rows[0].Name)
+}
+
+// refusalOfOrder is what the order itself says against charging it.
+func refusalOfOrder(o order, sessionState string) string {
 	switch {
 	case o.State != "draft":
 		return msgNotDraft(o.State)
@@ -126,7 +205,11 @@ func (e *Engine) refusal(o order, sessionState string) string {
 
 // startAttempts checks the orders' sessions with one read, refuses what
 // cannot be charged and records a write-ahead attempt for the rest.
-func (e *Engine) startAttempts(ctx, stop context.Context, orders []order) error {
+func (e *Engine) startAttempts(ctx, stop context.Context, starts []startRequest) error {
+	orders := make([]order, len(starts))
+	for i, s := range starts {
+		orders[i] = s.order
+	}
 	sessions, err := e.sessionStates(ctx, orders)
 	if err != nil {
 		return err
@@ -136,8 +219,14 @@ func (e *Engine) startAttempts(ctx, stop context.Context, orders []order) error 
 		return err
 	}
 	var errs []error
-	for _, o := range orders {
-		if why := e.refusal(o, sessions[o.SessionID]); why != "" {
+	for _, s := range starts {
+		o := s.order
+		why, err := e.refusal(ctx, o, sessions[o.SessionID])
+		if err != nil {
+			errs = append(errs, fmt.Errorf("order %d: %w", o.ID, err))
+			continue
+		}
+		if why != "" {
 			e.log.Info().Int64("order", o.ID).Str("reason", why).Msg("payment request refused")
 			err := e.odoo.Write(ctx, "pos.order", []int64{o.ID}, map[string]any{
 				e.cfg.Fields.State: StateFailed, e.cfg.Fields.Message: why,
@@ -158,10 +247,14 @@ func (e *Engine) startAttempts(ctx, stop context.Context, orders []order) error 
 		start := e.cfg.Now()
 		a, err := e.journal.Begin(ctx, journal.NewAttempt{
 			OrderID: o.ID, Amount: amount, Terminal: terminal, ExternalIDPrefix: e.cfg.ExternalIDPrefix,
+			AfterSeq:    e.seqInOdoo(o),
+			CheckLatest: true, LatestSeq: s.latestSeq,
 		})
 		e.cfg.Observer.Call("journal", "begin", e.cfg.Now().Sub(start), err)
-		if errors.Is(err, journal.ErrLiveAttempt) {
-			continue // another tick got there first
+		if errors.Is(err, journal.ErrLiveAttempt) || errors.Is(err, journal.ErrStale) {
+			// Another tick, or another daemon, got there first: what was
+			// read is out of date, and the next tick reads it again.
+			continue
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("write-ahead for order %d: %w", o.ID, err))
@@ -260,4 +353,19 @@ func (e *Engine) defaultTerminals(ctx context.Context, orders []order) (map[int6
 		out[r.ID] = e.cfg.Terminals[string(r.Name)]
 	}
 	return out, nil
+}
+
+// seqInOdoo is the attempt number of the externalId Odoo shows for the
+// order, when it is one of ours ("<prefix>-<order>-<n>"): a journal lost or
+// restored from an old backup must not number a new attempt below it.
+func (e *Engine) seqInOdoo(o order) int {
+	want := fmt.Sprintf("%s-%d-", e.cfg.ExternalIDPrefix, o.ID)
+	if !strings.HasPrefix(o.ExternalID, want) {
+		return 0
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(o.ExternalID, want))
+	if err != nil || n < 1 {
+		return 0
+	}
+	return n
 }

@@ -157,6 +157,8 @@ func engineConfig(cfg *config.Config, log zerolog.Logger) connector.Config {
 		SweepSchedule:    cfg.Sweep.Schedule,
 		Retention:        cfg.Sweep.Retention,
 		StuckAfter:       cfg.Sweep.StuckAfter,
+		OdooTimeout:      cfg.Odoo.Timeout,
+		LateCommitWindow: cfg.Odoo.LimitTimeReal,
 		Logger:           log,
 	}
 }

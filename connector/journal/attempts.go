@@ -38,11 +38,21 @@ func (s *store) Begin(ctx context.Context, n NewAttempt) (Attempt, error) {
 		if err := s.checkNoLive(ctx, tx, n.OrderID, 0); err != nil {
 			return err
 		}
+		if n.CheckLatest {
+			var latest int
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT COALESCE(MAX(seq), 0) FROM attempts WHERE order_id = ?`),
+				n.OrderID).Scan(&latest); err != nil {
+				return err
+			}
+			if latest != n.LatestSeq {
+				return fmt.Errorf("%w: latest attempt is %d, the caller read %d", ErrStale, latest, n.LatestSeq)
+			}
+		}
 		seq, err := s.nextSeq(ctx, tx, n.OrderID)
 		if err != nil {
 			return err
 		}
-		a.Seq = seq
+		a.Seq = max(seq, n.AfterSeq+1)
 		a.ExternalID = fmt.Sprintf("%s-%d-%d", n.ExternalIDPrefix, n.OrderID, seq)
 		return s.insertAttempt(ctx, tx, &a)
 	})
@@ -118,11 +128,11 @@ func (s *store) nextSeq(ctx context.Context, tx *sql.Tx, orderID int64) (int, er
 func (s *store) insertAttempt(ctx context.Context, tx *sql.Tx, a *Attempt) error {
 	err := tx.QueryRowContext(ctx, s.q(`INSERT INTO attempts (order_id, seq, external_id, intent_id,
 			terminal, amount, state, reason, message, version, synced_version, sync_failures,
-			last_error, attention, created_at, updated_at, synced_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			last_error, attention, created_at, updated_at, synced_at, add_payment_until)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		a.OrderID, a.Seq, a.ExternalID, nullable(a.IntentID), a.Terminal, a.Amount, string(a.State),
 		a.Reason, a.Message, a.Version, a.SyncedVersion, a.SyncFailures, a.LastError, a.Attention,
-		toStamp(a.CreatedAt), toStamp(a.UpdatedAt), toStamp(a.SyncedAt)).Scan(&a.ID)
+		toStamp(a.CreatedAt), toStamp(a.UpdatedAt), toStamp(a.SyncedAt), toStamp(a.AddPaymentUntil)).Scan(&a.ID)
 	if err != nil {
 		return s.classify(err)
 	}

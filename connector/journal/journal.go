@@ -63,6 +63,14 @@ type Attempt struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	SyncedAt      time.Time // zero if never
+
+	// AddPaymentUntil is when an add_payment of this attempt whose answer
+	// never came may still commit in Odoo; zero when none is in flight.
+	// The recorder sets it before the call and clears it once Odoo
+	// answered; no other step touches it, so what overwrites the reason or
+	// the message cannot make the recorder forget a payment that may be in
+	// Odoo already.
+	AddPaymentUntil time.Time
 }
 
 // Unsynced reports whether Odoo has not yet seen the attempt's latest version.
@@ -74,6 +82,17 @@ type NewAttempt struct {
 	Amount           int64 // centavos, > 0
 	Terminal         string
 	ExternalIDPrefix string
+
+	// AfterSeq, when > 0, is the highest attempt number known elsewhere
+	// (the order's externalId in Odoo): the new attempt is numbered above
+	// it, so a lost journal never reuses an externalId Compago has seen.
+	AfterSeq int
+	// CheckLatest makes Begin fail with ErrStale unless the order's latest
+	// journaled attempt is still number LatestSeq (0: none). The caller
+	// decided on what it read; another daemon, or this one before a stall,
+	// may have begun an attempt since.
+	CheckLatest bool
+	LatestSeq   int
 }
 
 // Filter selects attempts for List. Empty fields select everything.
@@ -193,6 +212,7 @@ var (
 	ErrTransition  = errors.New("journal: state change not allowed")
 	ErrInvalid     = errors.New("journal: invalid attempt")
 	ErrLeaseLost   = errors.New("journal: lease lost: taken over or released")
+	ErrStale       = errors.New("journal: the order's attempts changed since they were read")
 )
 
 // Options tune a store.

@@ -11,7 +11,7 @@ import (
 
 const attemptColumns = `id, order_id, seq, external_id, COALESCE(intent_id, ''), terminal, amount,
 	state, reason, message, version, synced_version, sync_failures, last_error, attention,
-	created_at, updated_at, synced_at`
+	created_at, updated_at, synced_at, add_payment_until`
 
 // queryer is what reads need: the pool or a transaction.
 type queryer interface {
@@ -24,15 +24,16 @@ type scanner interface{ Scan(dest ...any) error }
 func scanAttempt(r scanner) (Attempt, error) {
 	var a Attempt
 	var state string
-	var created, updated, synced int64
+	var created, updated, synced, addUntil int64
 	err := r.Scan(&a.ID, &a.OrderID, &a.Seq, &a.ExternalID, &a.IntentID, &a.Terminal, &a.Amount,
 		&state, &a.Reason, &a.Message, &a.Version, &a.SyncedVersion, &a.SyncFailures, &a.LastError,
-		&a.Attention, &created, &updated, &synced)
+		&a.Attention, &created, &updated, &synced, &addUntil)
 	if err != nil {
 		return Attempt{}, err
 	}
 	a.State = State(state)
 	a.CreatedAt, a.UpdatedAt, a.SyncedAt = fromStamp(created), fromStamp(updated), fromStamp(synced)
+	a.AddPaymentUntil = fromStamp(addUntil)
 	return a, nil
 }
 

@@ -81,10 +81,10 @@ func (s *store) update(ctx context.Context, id int64, fence *Lease, fn func(a *A
 func (s *store) writeAttempt(ctx context.Context, tx *sql.Tx, a Attempt) error {
 	_, err := tx.ExecContext(ctx, s.q(`UPDATE attempts SET intent_id = ?, terminal = ?, amount = ?,
 			state = ?, reason = ?, message = ?, version = ?, last_error = ?, attention = ?,
-			updated_at = ?
+			updated_at = ?, add_payment_until = ?
 		WHERE id = ?`),
 		nullable(a.IntentID), a.Terminal, a.Amount, string(a.State), a.Reason, a.Message,
-		a.Version, a.LastError, a.Attention, toStamp(a.UpdatedAt), a.ID)
+		a.Version, a.LastError, a.Attention, toStamp(a.UpdatedAt), toStamp(a.AddPaymentUntil), a.ID)
 	return s.classify(err)
 }
 

@@ -222,6 +222,22 @@ func buildPOSPayment(d *db, table map[string][]tableField) {
 	m := d.register(tableModelFrom(table, "pos.payment", "Point of Sale Payments", "id desc"))
 	m.override("payment_date", func(f *field) { f.def = func(t *tx, _ map[string]any) any { return t.now.Format(datetimeLayout) } })
 	m.override("uuid", func(f *field) { f.def = func(*tx, map[string]any) any { return uuid4() } })
+	if d.version >= 19 {
+		// 19's models.Constraint('unique (uuid)'): the IntegrityError becomes
+		// the ValidationError odoo/service/model.py makes of it.
+		m.beforeCreate = func(t *tx, vals map[string]any) error {
+			u, _ := vals["uuid"].(string)
+			if u == "" {
+				return nil
+			}
+			for _, r := range m.recs {
+				if r.vals["uuid"] == u {
+					return validationError("The operation cannot be completed: A payment with this uuid already exists")
+				}
+			}
+			return nil
+		}
+	}
 	fromOrder := func(name string) func(f *field) {
 		return func(f *field) {
 			f.compute = func(t *tx, r *record) any {

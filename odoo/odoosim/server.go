@@ -38,6 +38,8 @@ type Server struct {
 	ctl     sync.Mutex // guards down and latency, read on every request
 	down    bool
 	latency time.Duration
+
+	calls callFaults // armed CallFaults and the calls they hold
 }
 
 // New returns a server seeded with the sandbox data (see Seed and doc.go).
@@ -154,6 +156,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if latency > 0 && !sleepCtx(r.Context(), latency) {
 		return
 	}
+	if s.serveFaulty(w, r) {
+		return
+	}
+	s.route(w, r)
+}
+
+// route answers a public endpoint.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	switch {
 	case path == "/jsonrpc":
@@ -200,6 +210,10 @@ func notFoundPage(w http.ResponseWriter) {
 
 // serveSim is the unauthenticated control API (sandbox and tests only).
 func (s *Server) serveSim(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/sim/call-faults") {
+		s.serveCallFaults(w, r)
+		return
+	}
 	var body struct {
 		Down    *bool  `json:"down"`
 		Latency string `json:"latency"`
