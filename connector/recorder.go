@@ -100,7 +100,7 @@ func (e *Engine) checkPayable(ctx context.Context, a journal.Attempt, o payableO
 	if due := o.AmountTotal.Centavos() - o.AmountPaid.Centavos(); a.Amount > due {
 		return &attentionError{what: fmt.Sprintf("the order changed while the card was being charged (%s charged, %s due)", MXN(a.Amount), MXN(max(due, 0)))}
 	}
-	allowed, err := e.methods.allowedIn(ctx, e.odoo, e.cfg.PaymentMethod, o.ConfigID.ID)
+	allowed, err := e.methods.allowedIn(ctx, e.odoo, e.cfg.PaymentMethod, o.ConfigID.ID, time.Now())
 	if err != nil {
 		return err
 	}
@@ -407,13 +407,9 @@ func odooMessage(err error) string {
 	return err.Error()
 }
 
-// methodRefresh bounds how often the POS configs allowing the payment
-// method are read again when an order's POS is not among them (an admin
-// may just have allowed it).
-const methodRefresh = 10 * time.Second
-
-// methodCache resolves the configured payment method once, and the POS
-// configs that allow it again when an order's POS is not among them.
+// methodCache resolves the configured payment method once, and reads the
+// POS configs that allow it again when an order's POS is not among them
+// (an admin may just have allowed it).
 type methodCache struct {
 	mu        sync.Mutex
 	methodID  int64
@@ -421,10 +417,11 @@ type methodCache struct {
 	readAt    time.Time
 }
 
-func (m *methodCache) load(ctx context.Context, o Odoo, nameOrID string, refresh bool) (int64, []int64, error) {
+// load reads the method unless it was read at or after fresh.
+func (m *methodCache) load(ctx context.Context, o Odoo, nameOrID string, fresh time.Time) (int64, []int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.methodID != 0 && (!refresh || time.Since(m.readAt) < methodRefresh) {
+	if m.methodID != 0 && !m.readAt.Before(fresh) {
 		return m.methodID, m.configIDs, nil
 	}
 	id, configIDs, err := FindPaymentMethod(ctx, o, nameOrID)
@@ -437,21 +434,23 @@ func (m *methodCache) load(ctx context.Context, o Odoo, nameOrID string, refresh
 
 // id is the payment method's id.
 func (m *methodCache) id(ctx context.Context, o Odoo, nameOrID string) (int64, error) {
-	id, _, err := m.load(ctx, o, nameOrID, false)
+	id, _, err := m.load(ctx, o, nameOrID, time.Time{})
 	return id, err
 }
 
-// allowedIn reports whether the POS config allows the payment method,
-// reading the method again (at most every methodRefresh) when it does not.
-func (m *methodCache) allowedIn(ctx context.Context, o Odoo, nameOrID string, configID int64) (bool, error) {
-	_, ids, err := m.load(ctx, o, nameOrID, false)
+// allowedIn reports whether the POS config allows the payment method. When
+// the cached list says no, it is read again unless it was read at or after
+// fresh: a watch tick passes its start, so a burst of orders of a POS that
+// does not allow it costs one read.
+func (m *methodCache) allowedIn(ctx context.Context, o Odoo, nameOrID string, configID int64, fresh time.Time) (bool, error) {
+	_, ids, err := m.load(ctx, o, nameOrID, time.Time{})
 	if err != nil {
 		return false, err
 	}
 	if slices.Contains(ids, configID) {
 		return true, nil
 	}
-	if _, ids, err = m.load(ctx, o, nameOrID, true); err != nil {
+	if _, ids, err = m.load(ctx, o, nameOrID, fresh); err != nil {
 		return false, err
 	}
 	return slices.Contains(ids, configID), nil

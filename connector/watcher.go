@@ -161,11 +161,11 @@ func (e *Engine) requested(ctx context.Context, o order, readStart time.Time) (s
 }
 
 // refusal says why an order cannot be charged, or "" when it can.
-func (e *Engine) refusal(ctx context.Context, o order, sessionState string) (string, error) {
+func (e *Engine) refusal(ctx context.Context, o order, sessionState string, tickStart time.Time) (string, error) {
 	if why := refusalOfOrder(o, sessionState); why != "" {
 		return why, nil
 	}
-	allowed, err := e.methods.allowedIn(ctx, e.odoo, e.cfg.PaymentMethod, o.ConfigID)
+	allowed, err := e.methods.allowedIn(ctx, e.odoo, e.cfg.PaymentMethod, o.ConfigID, tickStart)
 	if err != nil {
 		return "", err
 	}
@@ -206,6 +206,7 @@ func refusalOfOrder(o order, sessionState string) string {
 // startAttempts checks the orders' sessions with one read, refuses what
 // cannot be charged and records a write-ahead attempt for the rest.
 func (e *Engine) startAttempts(ctx, stop context.Context, starts []startRequest) error {
+	tickStart := time.Now()
 	orders := make([]order, len(starts))
 	for i, s := range starts {
 		orders[i] = s.order
@@ -221,7 +222,7 @@ func (e *Engine) startAttempts(ctx, stop context.Context, starts []startRequest)
 	var errs []error
 	for _, s := range starts {
 		o := s.order
-		why, err := e.refusal(ctx, o, sessions[o.SessionID])
+		why, err := e.refusal(ctx, o, sessions[o.SessionID], tickStart)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("order %d: %w", o.ID, err))
 			continue

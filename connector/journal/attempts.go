@@ -53,7 +53,7 @@ func (s *store) Begin(ctx context.Context, n NewAttempt) (Attempt, error) {
 			return err
 		}
 		a.Seq = max(seq, n.AfterSeq+1)
-		a.ExternalID = fmt.Sprintf("%s-%d-%d", n.ExternalIDPrefix, n.OrderID, seq)
+		a.ExternalID = fmt.Sprintf("%s-%d-%d", n.ExternalIDPrefix, n.OrderID, a.Seq)
 		return s.insertAttempt(ctx, tx, &a)
 	})
 	if err != nil {

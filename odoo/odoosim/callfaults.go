@@ -20,10 +20,11 @@ import (
 //     proxy that could not reach Odoo.
 //   - When "after": applied and committed, then answered Status (default
 //     504) instead of the result, as a proxy that gave up while Odoo worked.
-//   - When "late": held without being applied for Delay (the client gives
-//     up at its own timeout), then applied; with Delay 0 it is held until
-//     ReleaseHeld. This is a call stuck behind a row lock, or queued in a
-//     proxy, that commits after its client stopped waiting.
+//   - When "late": held without being applied for Delay, then applied and
+//     answered if its client still waits; with Delay 0 it is held until
+//     ReleaseHeld. Held longer than the client's timeout, it is a call
+//     stuck behind a row lock, or queued in a proxy, that commits after its
+//     client stopped waiting.
 //
 // Model and Method select the call ("pos.order", "add_payment"); an empty
 // one matches any. Times is how many calls it hits (default 1).
@@ -42,6 +43,7 @@ type callFaults struct {
 	armed   []CallFault
 	release chan struct{} // closed by ReleaseHeld
 	held    sync.WaitGroup
+	holding int // late calls held now
 	applied int // late calls applied so far
 }
 
@@ -84,6 +86,13 @@ func (s *Server) ReleaseHeld() {
 	}
 	c.mu.Unlock()
 	c.held.Wait()
+}
+
+// Holding is how many calls a "late" fault holds now.
+func (s *Server) Holding() int {
+	s.calls.mu.Lock()
+	defer s.calls.mu.Unlock()
+	return s.calls.holding
 }
 
 // LateApplied is how many held calls have been applied so far.
@@ -147,6 +156,10 @@ func (s *Server) serveFaulty(w http.ResponseWriter, r *http.Request) bool {
 		detached := r.Clone(context.WithoutCancel(r.Context()))
 		detached.Body = io.NopCloser(bytes.NewReader(body))
 		s.calls.held.Add(1)
+		s.calls.mu.Lock()
+		s.calls.holding++
+		s.calls.mu.Unlock()
+		rec := httptest.NewRecorder()
 		done := make(chan struct{})
 		go func() {
 			defer s.calls.held.Done()
@@ -156,14 +169,20 @@ func (s *Server) serveFaulty(w http.ResponseWriter, r *http.Request) bool {
 			} else {
 				<-release
 			}
-			s.route(httptest.NewRecorder(), detached)
+			s.route(rec, detached)
 			s.calls.mu.Lock()
+			s.calls.holding--
 			s.calls.applied++
 			s.calls.mu.Unlock()
 		}()
 		select {
 		case <-done:
-			gatewayError(w, f.Status, http.StatusGatewayTimeout)
+			// The client waited long enough: it gets Odoo's answer.
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
 		case <-r.Context().Done():
 		}
 	}
