@@ -59,7 +59,21 @@
 //   - Record ids come from per-model counters that, like PostgreSQL
 //     sequences, are not rolled back with a failed call.
 //
-// The control API (unauthenticated, sandbox only): POST /sim/outage
+//   - 19's pos.payment.uuid is unique (models.Constraint): a second payment
+//     with one uuid is the ValidationError "The operation cannot be
+//     completed: A payment with this uuid already exists" that
+//     odoo/service/model.py makes of the IntegrityError; 17 has no uuid and
+//     18 one without a constraint.
+//   - Call faults (CallFault, /sim/call-faults) play what a proxy or a slow
+//     Odoo does to one model method: "before" answers 502 and applies
+//     nothing, "after" applies then answers 504, "late" holds the call and
+//     applies it after a delay or on release, answering only a client that
+//     still waits.
+//
+// The control API (unauthenticated, sandbox only): POST /sim/call-faults
+// {"model":"pos.order","method":"add_payment","when":"after","status":504,
+// "times":1,"delay":"5s"}, DELETE /sim/call-faults, POST
+// /sim/call-faults/release, POST /sim/outage
 // {"down":bool}, GET /sim/outage, GET /sim/stats, DELETE /sim/stats,
 // POST /sim/latency {"latency":"300ms"}, POST /sim/fail-next {"n":3}.
 package odoosim
