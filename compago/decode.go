@@ -89,7 +89,7 @@ func decodeFor(id string) decoder {
 			in.ID = id
 		case id:
 		default:
-			return nil, fmt.Errorf("answer is about payment intent %q, not %q", in.ID, id)
+			return nil, &wrongIntentError{asked: id, got: in.ID}
 		}
 		return in, nil
 	}
@@ -178,4 +178,11 @@ func digitsOnly(s string) bool {
 // formatCentavos writes centavos as a JSON number with two decimals.
 func formatCentavos(c int64) json.Number {
 	return json.Number(fmt.Sprintf("%d.%02d", c/100, c%100))
+}
+
+// wrongIntentError is a 2xx answer about another intent than the one asked.
+type wrongIntentError struct{ asked, got string }
+
+func (e *wrongIntentError) Error() string {
+	return fmt.Sprintf("answer is about payment intent %q, not %q", e.got, e.asked)
 }

@@ -143,6 +143,7 @@ var compagoKinds = map[error]string{
 	compago.ErrRateLimited:         "rate_limited",
 	compago.ErrUnavailable:         "unavailable",
 	compago.ErrOutcomeUnknown:      "outcome_unknown",
+	compago.ErrWrongIntent:         "wrong_intent",
 }
 
 // answered reports whether the system answered the call at all: a refusal
