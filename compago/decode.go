@@ -47,7 +47,7 @@ func decodeIntent(body []byte) (*Intent, error) {
 		return nil, err
 	}
 	in := &Intent{
-		ID: w.ID, Status: Status(status), Expired: w.Expired, Amount: amount,
+		ID: w.ID, Status: Status(status), Expired: w.Expired, Amount: amount, AmountKnown: amountPresent(w.Amount),
 		Currency: w.Currency, ExternalID: w.ExternalID, OrganizationID: w.OrganizationID,
 		TerminalID: w.TerminalID, CreatedAt: decodeTime(w.CreatedAt), UpdatedAt: decodeTime(w.UpdatedAt),
 	}
@@ -61,6 +61,12 @@ func decodeIntent(body []byte) (*Intent, error) {
 		in.PaymentStatus = strings.ToUpper(strings.TrimSpace(w.PaymentSummary.Status))
 	}
 	return in, nil
+}
+
+// amountPresent reports whether the answer carried an amount at all.
+func amountPresent(raw json.RawMessage) bool {
+	t := string(bytes.TrimSpace(raw))
+	return t != "" && t != "null"
 }
 
 // decodeCreated decodes a create answer: without an id, nobody can poll or

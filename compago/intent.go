@@ -25,6 +25,7 @@ type Intent struct {
 	Status         Status
 	Expired        bool
 	Amount         int64 // centavos; 0 when the answer was the short shape
+	AmountKnown    bool  // the answer carried an amount (0 included): Amount is Compago's word
 	Currency       string
 	ExternalID     string
 	OrganizationID string
