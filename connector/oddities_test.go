@@ -281,7 +281,10 @@ func TestNewRequestDuringTheGracePeriodCannotChargeTwice(t *testing.T) {
 	if _, err := w.Compago.ChargeLate(intent); err != nil {
 		t.Fatal(err)
 	}
-	w.WaitState(order, connector.StatePaid)
+	// The order is paid by the first intent; the held request, never sent,
+	// tells the cashier so.
+	simworld.WaitFor(t, "the order to be paid by the late charge", func() bool { return w.Order(order)["state"] == "paid" })
+	w.waitMessage(order, "charged 120.00 MXN", "Do not charge again")
 	if n := len(w.Compago.Intents()); n != 1 {
 		t.Errorf("%d intents at Compago, want only the one the customer paid", n)
 	}

@@ -32,10 +32,16 @@ type oddWorld struct {
 func newOddWorld(t *testing.T, mod func(*connector.Config)) *oddWorld {
 	t.Helper()
 	w := &oddWorld{world: newWorld(t, worldOptions{}), obs: &anomalyCounter{kinds: map[string]int{}}, logs: &syncBuffer{}}
-	w.d = w.startDaemon(func(c *connector.Config) {
+	// The journal and the engine share the clock, as they do in production.
+	clock := func() time.Time { return time.Now().Add(time.Duration(w.offset.Load())).UTC() }
+	j, err := journal.OpenSQLite(t.Context(), w.JournalPath, journal.Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.d = w.startDaemonOn(j, func(c *connector.Config) {
 		c.Logger = zerolog.New(zerolog.MultiLevelWriter(zerolog.NewTestWriter(t), w.logs)).Level(zerolog.DebugLevel)
 		c.Observer = w.obs
-		c.Now = func() time.Time { return time.Now().Add(time.Duration(w.offset.Load())) }
+		c.Now = clock
 		if mod != nil {
 			mod(c)
 		}
