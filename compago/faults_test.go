@@ -272,7 +272,7 @@ func TestPollReadsTheFullObjectAndIgnoresUnknownFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &compago.Intent{ID: "x", Status: compago.StatusConfirmed, Amount: 35050, Currency: "MXN",
+	want := &compago.Intent{ID: "x", Status: compago.StatusConfirmed, Amount: 35050, AmountKnown: true, Currency: "MXN",
 		ExternalID: "order-1", OrganizationID: "org", PaymentStatus: "SUCCESS",
 		CreatedAt: time.Date(2026, 3, 11, 10, 0, 0, 0, time.UTC)}
 	if diff := cmp.Diff(want, got); diff != "" {
