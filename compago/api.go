@@ -85,7 +85,9 @@ func (c *Client) Get(ctx context.Context, id string) (*Intent, error) {
 }
 
 // Cancel cancels a pending payment intent and returns it as answered (it
-// may be partial). ErrAlreadyConfirmed means the customer paid.
+// may be partial). ErrAlreadyConfirmed is what Compago claims: the customer
+// probably paid. Neither it nor a 200 CANCELLED proves anything about money;
+// a caller reads the intent (Get) before it believes either.
 func (c *Client) Cancel(ctx context.Context, id string) (*Intent, error) {
 	path, e := intentPath(opCancel, id, "/cancel")
 	if e != nil {

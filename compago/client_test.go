@@ -70,7 +70,7 @@ func TestCashierChargesAnOrderOnATerminal(t *testing.T) {
 	in := f.create(t, compago.CreateParams{Amount: 35050, ExternalID: "order_12345_pos", TerminalCode: "TERMINAL-001"})
 
 	term := f.sim.Terminals()[0]
-	want := &compago.Intent{ID: in.ID, Status: compago.StatusPending, Amount: 35050, Currency: "MXN",
+	want := &compago.Intent{ID: in.ID, Status: compago.StatusPending, Amount: 35050, AmountKnown: true, Currency: "MXN",
 		ExternalID: "order_12345_pos", OrganizationID: term.OrganizationID, TerminalID: term.ID}
 	if diff := cmp.Diff(want, in, ignoreTimes); diff != "" {
 		t.Errorf("created intent (-want +got):\n%s", diff)

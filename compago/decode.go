@@ -47,7 +47,7 @@ func decodeIntent(body []byte) (*Intent, error) {
 		return nil, err
 	}
 	in := &Intent{
-		ID: w.ID, Status: Status(status), Expired: w.Expired, Amount: amount,
+		ID: w.ID, Status: Status(status), Expired: w.Expired, Amount: amount, AmountKnown: amountPresent(w.Amount),
 		Currency: w.Currency, ExternalID: w.ExternalID, OrganizationID: w.OrganizationID,
 		TerminalID: w.TerminalID, CreatedAt: decodeTime(w.CreatedAt), UpdatedAt: decodeTime(w.UpdatedAt),
 	}
@@ -61,6 +61,12 @@ func decodeIntent(body []byte) (*Intent, error) {
 		in.PaymentStatus = strings.ToUpper(strings.TrimSpace(w.PaymentSummary.Status))
 	}
 	return in, nil
+}
+
+// amountPresent reports whether the answer carried an amount at all.
+func amountPresent(raw json.RawMessage) bool {
+	t := string(bytes.TrimSpace(raw))
+	return t != "" && t != "null"
 }
 
 // decodeCreated decodes a create answer: without an id, nobody can poll or
@@ -89,7 +95,7 @@ func decodeFor(id string) decoder {
 			in.ID = id
 		case id:
 		default:
-			return nil, fmt.Errorf("answer is about payment intent %q, not %q", in.ID, id)
+			return nil, &wrongIntentError{asked: id, got: in.ID}
 		}
 		return in, nil
 	}
@@ -178,4 +184,11 @@ func digitsOnly(s string) bool {
 // formatCentavos writes centavos as a JSON number with two decimals.
 func formatCentavos(c int64) json.Number {
 	return json.Number(fmt.Sprintf("%d.%02d", c/100, c%100))
+}
+
+// wrongIntentError is a 2xx answer about another intent than the one asked.
+type wrongIntentError struct{ asked, got string }
+
+func (e *wrongIntentError) Error() string {
+	return fmt.Sprintf("answer is about payment intent %q, not %q", e.got, e.asked)
 }

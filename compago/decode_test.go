@@ -69,6 +69,12 @@ func TestErrorKindFollowsTheDocumentsTable(t *testing.T) {
 		{opGet, 408, "", ErrUnavailable},
 		{opCreate, 502, "<html>bad gateway</html>", ErrUnavailable},
 		{opGet, 302, "", ErrValidation},
+		// "Already confirmed" is a cancel's answer only, and only a 400 or
+		// 409: anywhere else it is no news of a charge.
+		{opGet, 400, "Payment intent already confirmed", ErrValidation},
+		{opCreate, 400, "Payment intent already confirmed", ErrValidation},
+		{opCancel, 404, "Payment intent already confirmed", ErrValidation},
+		{opCancel, 422, "Payment intent already confirmed", ErrValidation},
 	} {
 		resp := &http.Response{StatusCode: tc.status, Header: http.Header{}}
 		body, _ := json.Marshal(map[string]string{"message": tc.msg})
@@ -125,4 +131,26 @@ func FuzzErrorMessage(f *testing.F) {
 			t.Fatalf("message %q from %q", m, body)
 		}
 	})
+}
+
+// Only CONFIRMED with paymentSummary SUCCESS is a charge: any other pairing
+// is an answer the document does not show.
+func TestOnlyConfirmedWithSuccessIsACharge(t *testing.T) {
+	for _, tc := range []struct {
+		status  Status
+		summary string
+		want    bool
+	}{
+		{StatusConfirmed, PaymentSuccess, true},
+		{StatusConfirmed, "", false},
+		{StatusConfirmed, "APPROVED", false},
+		{StatusPending, PaymentSuccess, false},
+		{StatusCancelled, PaymentSuccess, false},
+		{"AUTHORIZED", PaymentSuccess, false},
+	} {
+		in := Intent{Status: tc.status, PaymentStatus: tc.summary}
+		if got := in.Charged(); got != tc.want {
+			t.Errorf("%s with paymentSummary %q: Charged() = %v, want %v", tc.status, tc.summary, got, tc.want)
+		}
+	}
 }

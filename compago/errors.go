@@ -14,17 +14,18 @@ import (
 // Kinds of failure, for errors.Is. Every error the Client returns is an
 // *Error whose Kind is one of these.
 var (
-	ErrUnauthorized        = errors.New("unauthorized")                          // 401/403: bad or missing API key
-	ErrNoOrganization      = errors.New("user does not have an organization")    // 400
-	ErrCurrency            = errors.New("currency not supported")                // 400: MXN only
-	ErrTerminalNotFound    = errors.New("terminal not found")                    // 404
-	ErrIntentNotFound      = errors.New("payment intent not found")              // 404, also another organization's intent
-	ErrAlreadyConfirmed    = errors.New("payment intent already confirmed")      // 400 on cancel: the customer paid
-	ErrDuplicateExternalID = errors.New("externalId already used")               // create's first try met an existing externalId
-	ErrValidation          = errors.New("request rejected")                      // any other 4xx, or bad parameters before sending
-	ErrRateLimited         = errors.New("rate limited")                          // 429 after the retries
-	ErrUnavailable         = errors.New("compago unavailable")                   // 5xx, timeout, connection error, unusable answer
-	ErrOutcomeUnknown      = errors.New("outcome unknown: the intent may exist") // create may have reached Compago
+	ErrUnauthorized        = errors.New("unauthorized")                           // 401/403: bad or missing API key
+	ErrNoOrganization      = errors.New("user does not have an organization")     // 400
+	ErrCurrency            = errors.New("currency not supported")                 // 400: MXN only
+	ErrTerminalNotFound    = errors.New("terminal not found")                     // 404
+	ErrIntentNotFound      = errors.New("payment intent not found")               // 404, also another organization's intent
+	ErrAlreadyConfirmed    = errors.New("payment intent already confirmed")       // 400/409 on cancel only: a claim to verify with a read, not proof of a charge
+	ErrDuplicateExternalID = errors.New("externalId already used")                // create's first try met an existing externalId
+	ErrValidation          = errors.New("request rejected")                       // any other 4xx, or bad parameters before sending
+	ErrRateLimited         = errors.New("rate limited")                           // 429 after the retries
+	ErrUnavailable         = errors.New("compago unavailable")                    // 5xx, timeout, connection error, unusable answer
+	ErrWrongIntent         = errors.New("answer is about another payment intent") // 2xx naming another intent id: unusable, retried
+	ErrOutcomeUnknown      = errors.New("outcome unknown: the intent may exist")  // create may have reached Compago
 )
 
 // Error is the one error type of the Client.
@@ -88,7 +89,9 @@ func errorKind(op string, status int, m string) error {
 		return ErrRateLimited
 	case status >= 500 || status == http.StatusRequestTimeout:
 		return ErrUnavailable
-	case has("already confirmed"):
+	// The document lists "already confirmed" for a cancel only. The same
+	// words on a read, a create or another status are no news of a charge.
+	case op == opCancel && (status == http.StatusBadRequest || status == http.StatusConflict) && has("already confirmed"):
 		return ErrAlreadyConfirmed
 	case has("externalid", "external id", "external_id") && has("exist", "duplicate", "unique", "already", "taken"),
 		status == http.StatusConflict && op == opCreate:

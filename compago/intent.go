@@ -25,6 +25,7 @@ type Intent struct {
 	Status         Status
 	Expired        bool
 	Amount         int64 // centavos; 0 when the answer was the short shape
+	AmountKnown    bool  // the answer carried an amount (0 included): Amount is Compago's word
 	Currency       string
 	ExternalID     string
 	OrganizationID string
@@ -37,9 +38,13 @@ type Intent struct {
 // PaymentSuccess is the paymentSummary.status of a charged card.
 const PaymentSuccess = "SUCCESS"
 
-// Charged reports whether the card was charged: the document's one rule for
-// "fulfil the order" is paymentSummary.status SUCCESS.
-func (i *Intent) Charged() bool { return i.PaymentStatus == PaymentSuccess }
+// Charged reports whether the card was charged: status CONFIRMED with
+// paymentSummary.status SUCCESS, the document's description of a completed
+// payment. SUCCESS beside another status, or CONFIRMED without SUCCESS, is
+// an answer the document does not show: not a charge, to be read again.
+func (i *Intent) Charged() bool {
+	return i.Status == StatusConfirmed && i.PaymentStatus == PaymentSuccess
+}
 
 // Final reports whether polling can stop: charged, cancelled or expired.
 // A charge wins over every other signal.

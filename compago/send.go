@@ -3,6 +3,7 @@ package compago
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -64,7 +65,12 @@ func (c *Client) attempt(ctx context.Context, op, method, path string, body []by
 		return nil, c.responseError(op, resp, data), true
 	}
 	if in, err = decode(data); err != nil {
-		return nil, &Error{Op: op, StatusCode: resp.StatusCode, Kind: ErrUnavailable,
+		kind := ErrUnavailable
+		var wrong *wrongIntentError
+		if errors.As(err, &wrong) {
+			kind = ErrWrongIntent
+		}
+		return nil, &Error{Op: op, StatusCode: resp.StatusCode, Kind: kind,
 			Message: "unusable answer", Err: err}, true
 	}
 	return in, nil, true
@@ -72,7 +78,7 @@ func (c *Client) attempt(ctx context.Context, op, method, path string, body []by
 
 // retryable reports whether another attempt may get a different answer.
 func retryable(e *Error) bool {
-	return e.Kind == ErrUnavailable || e.Kind == ErrRateLimited
+	return e.Kind == ErrUnavailable || e.Kind == ErrRateLimited || e.Kind == ErrWrongIntent
 }
 
 // retrying runs the attempts of a read or a cancel: both are safe to repeat.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/compago-odoo/connector/compago"
 	"github.com/compago-odoo/connector/connector/journal"
 )
@@ -59,9 +61,13 @@ func (e *Engine) cancelRequested(ctx context.Context, o order, readStart time.Ti
 	}
 }
 
-// CancelIntent sends the cancel of an attempt the cashier cancelled and
-// records the answer. "Already confirmed" means the customer paid: the
-// payment is recorded like any other.
+// CancelIntent sends the cancel of an attempt the cashier cancelled (or
+// the connector withdrew), then reads the intent: only that read decides.
+// Compago's answer to the cancel is a claim, whatever it says: "already
+// confirmed" may come for a cancelled intent, and 200 CANCELLED for one a
+// terminal still charges. The next try is planned with backoff, so an
+// answer that is never final costs one cancel and one read per round, and
+// past the intent's life the attempt ends unknown.
 func (e *Engine) CancelIntent(ctx context.Context, id int64) error {
 	a, err := e.journal.Get(ctx, id)
 	if err != nil {
@@ -70,41 +76,72 @@ func (e *Engine) CancelIntent(ctx context.Context, id int64) error {
 	if a.State != journal.Cancelling || a.IntentID == "" {
 		return nil
 	}
-	intent, err := e.compago.Cancel(ctx, a.IntentID)
-	var answer *compago.Intent
+	answer, cerr := e.compago.Cancel(ctx, a.IntentID)
 	switch {
-	case err == nil:
-		answer = intent
-		if answer == nil || answer.ID == "" {
-			answer = &compago.Intent{ID: a.IntentID, Status: compago.StatusCancelled}
-		}
-		if answer.Status == "" {
-			answer.Status = compago.StatusCancelled
-		}
-	case errors.Is(err, compago.ErrAlreadyConfirmed):
-		answer = &compago.Intent{ID: a.IntentID, Status: compago.StatusConfirmed, PaymentStatus: compago.PaymentSuccess}
+	case cerr == nil, errors.Is(cerr, compago.ErrAlreadyConfirmed), errors.Is(cerr, compago.ErrIntentNotFound):
+	default:
+		// No answer (or a refusal the document does not list): try again.
+		e.polls.schedule(id, e.pollBackoff.failed(id, e.cfg.Now(), e.readWait(a, cerr)))
+		return cerr
 	}
-	if answer != nil {
-		if err := e.applyIntent(ctx, a, answer); err != nil {
-			// Recorded nowhere yet: the next try cancels again (a cancelled
-			// intent answers the same) or learns of the charge.
-			e.polls.schedule(id, e.pollBackoff.failed(id, e.cfg.Now(), e.cfg.PollInterval))
-			return err
-		}
-		return nil
-	}
-	// Any other answer: ask Compago what the intent is now. A cancel of an
-	// intent that expired or was cancelled meanwhile ends here too.
 	truth, gerr := e.compago.Get(ctx, a.IntentID)
-	if gerr != nil || !truth.Final() {
-		at := e.pollBackoff.failed(id, e.cfg.Now(), max(retryAfter(err), e.cfg.PollInterval))
-		e.polls.schedule(id, at)
-		return err
+	if gerr != nil {
+		if errors.Is(gerr, compago.ErrIntentNotFound) {
+			return e.cancelNotFound(ctx, a, cerr)
+		}
+		return e.readFailed(ctx, a, gerr)
 	}
-	e.pollBackoff.forget(id)
+	switch {
+	case errors.Is(cerr, compago.ErrAlreadyConfirmed) && !truth.Charged():
+		e.anomaly(zerolog.ErrorLevel, "cancel_said_confirmed", a, "",
+			"Compago answered the cancel \"already confirmed\" but the intent reads "+describe(truth)+": not recorded as paid")
+	case cerr == nil && answer != nil && answer.Status != compago.StatusCancelled && !truth.Final():
+		e.anomaly(zerolog.WarnLevel, "cancel_not_final", a, "",
+			"Compago answered the cancel with status "+string(answer.Status)+" and the intent reads "+describe(truth)+"; reading again")
+	case cerr == nil && answer != nil && answer.Status == compago.StatusCancelled && !truth.Final():
+		e.anomaly(zerolog.WarnLevel, "cancel_not_final", a, "",
+			"Compago answered the cancel CANCELLED but the intent reads "+describe(truth)+"; reading again")
+	}
 	if err := e.applyIntent(ctx, a, truth); err != nil {
 		e.polls.schedule(id, e.pollBackoff.failed(id, e.cfg.Now(), e.cfg.PollInterval))
 		return err
 	}
+	if truth.Charged() || truth.Final() {
+		return nil
+	}
+	if e.pastLife(a) {
+		return e.endUnsettled(ctx, a, "the cancel never took effect: the intent reads "+describe(truth))
+	}
+	e.polls.schedule(id, e.pollBackoff.failed(id, e.cfg.Now(), e.cfg.PollInterval))
 	return nil
+}
+
+// cancelNotFound ends a cancel of an intent Compago says it does not know
+// (to the cancel or to the read that followed): nothing more can be asked
+// of it, and nothing proves that no money was taken.
+func (e *Engine) cancelNotFound(ctx context.Context, a journal.Attempt, cerr error) error {
+	e.anomaly(zerolog.ErrorLevel, "intent_not_found", a, "", "Compago says an intent it created does not exist; the cancel ends unknown")
+	_, _, err := e.transition(ctx, a.ID, func(x *journal.Attempt) error {
+		if x.State != journal.Cancelling {
+			return errNoChange
+		}
+		x.State, x.Reason, x.Message = journal.Unknown, "intent_not_found", msgCancelNotFound()
+		return nil
+	})
+	if err == nil {
+		e.polls.schedule(a.ID, e.cfg.Now().Add(e.cfg.PollInterval)) // grace reads
+	}
+	return err
+}
+
+// describe is what a read said, for a log line.
+func describe(in *compago.Intent) string {
+	s := string(in.Status)
+	if in.Expired {
+		s += " expired"
+	}
+	if in.PaymentStatus != "" {
+		s += " " + in.PaymentStatus
+	}
+	return s
 }

@@ -3,8 +3,11 @@ package connector
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/compago-odoo/connector/compago"
 	"github.com/compago-odoo/connector/connector/journal"
@@ -47,11 +50,17 @@ func (e *Engine) CreateIntent(ctx context.Context, id int64) error {
 	if a.IntentID != "" || (a.State != journal.Creating && a.State != journal.Cancelling) {
 		return nil
 	}
+	if held, err := e.holdForPrevious(ctx, a); held || err != nil {
+		return err
+	}
 	intent, err := e.compago.Create(ctx, compago.CreateParams{
 		Amount: a.Amount, ExternalID: a.ExternalID, TerminalCode: a.Terminal,
 	})
 	if err != nil {
 		return e.createFailed(ctx, a, err)
+	}
+	if why := e.createMismatch(a, intent); why != "" {
+		return e.withdrawMismatch(ctx, a, intent, why)
 	}
 	crashPoint(CrashAfterCreate)
 	e.createBackoff.forget(id)
@@ -77,6 +86,163 @@ func (e *Engine) CreateIntent(ctx context.Context, id int64) error {
 		e.pollTerminalNow(ctx, a)
 	}
 	return nil
+}
+
+// createMismatch compares a create answer with the request: amount,
+// currency, externalId and terminal. It returns what differs, "" when
+// nothing does. The terminal is compared by the terminalId Compago gave
+// for the same serial before (the request names a serial, the answer an
+// id): a first answer for a serial cannot be checked, and is learned.
+func (e *Engine) createMismatch(a journal.Attempt, in *compago.Intent) string {
+	switch {
+	case in.ExternalID != a.ExternalID:
+		return fmt.Sprintf("externalId %q instead of %q", in.ExternalID, a.ExternalID)
+	case !in.AmountKnown:
+		return fmt.Sprintf("no amount instead of %s", MXN(a.Amount))
+	case in.Amount != a.Amount:
+		return fmt.Sprintf("an amount of %s instead of %s", MXN(in.Amount), MXN(a.Amount))
+	case in.Currency != compago.Currency:
+		return fmt.Sprintf("currency %q instead of %s", in.Currency, compago.Currency)
+	}
+	if a.Terminal == "" || in.TerminalID == "" {
+		return ""
+	}
+	known, ok := e.terminalIDs.Load(a.Terminal)
+	if ok && known != in.TerminalID {
+		return fmt.Sprintf("another terminal than %s", a.Terminal)
+	}
+	owner := ""
+	e.terminalIDs.Range(func(code, id any) bool {
+		if id == in.TerminalID && code != a.Terminal {
+			owner = code.(string)
+		}
+		return owner == ""
+	})
+	if owner != "" {
+		return fmt.Sprintf("terminal %s instead of %s", owner, a.Terminal)
+	}
+	e.terminalIDs.Store(a.Terminal, in.TerminalID)
+	return ""
+}
+
+// withdrawMismatch handles a create answer that is not what was asked:
+// nothing is recorded as money and the back office is alerted. An intent
+// of this attempt (its externalId) is withdrawn: the attempt takes its id
+// and the amount Compago holds (should the customer pay it before the
+// cancel lands, that is the charge to record) and is cancelled. Another
+// integration's intent is never followed nor cancelled: the attempt ends
+// unknown, since ours may exist with an id nobody told us.
+func (e *Engine) withdrawMismatch(ctx context.Context, a journal.Attempt, in *compago.Intent, why string) error {
+	e.createBackoff.forget(a.ID)
+	e.anomaly(zerolog.ErrorLevel, "create_mismatch", a, in.ID, "Compago answered the create with "+why+"; nothing recorded")
+	if in.ExternalID != a.ExternalID {
+		_, _, err := e.transition(ctx, a.ID, func(x *journal.Attempt) error {
+			if x.IntentID != "" || x.State.Final() {
+				return errNoChange
+			}
+			x.State, x.Reason, x.Message = journal.Unknown, "create_mismatch", msgCreateForeign()
+			return nil
+		})
+		return err
+	}
+	_, changed, err := e.transition(ctx, a.ID, func(x *journal.Attempt) error {
+		if x.IntentID != "" {
+			return errNoChange
+		}
+		x.IntentID = in.ID
+		if in.Amount > 0 {
+			x.Amount = in.Amount
+		}
+		x.State, x.Reason, x.Message = journal.Cancelling, "create_mismatch", msgCreateMismatch(why)
+		return nil
+	})
+	if err != nil || !changed {
+		return err
+	}
+	return e.CancelIntent(ctx, a.ID)
+}
+
+// holdForPrevious keeps a new attempt from being sent while an earlier
+// attempt of the same order is in its grace period: a late charge of the
+// earlier intent and a charge of the new one would take the customer's
+// money twice. The earlier intent is read now: charged, it is recorded and
+// the new attempt ends without being sent; otherwise the new one waits
+// until the grace period is over (the cashier is told), and is read once
+// more then. A cancel of a held attempt ends it at once: nothing was sent.
+func (e *Engine) holdForPrevious(ctx context.Context, a journal.Attempt) (bool, error) {
+	if a.Seq <= 1 {
+		return false, nil
+	}
+	list, err := e.journal.List(ctx, journal.Filter{OrderIDs: []int64{a.OrderID}})
+	if err != nil {
+		return true, err
+	}
+	now := e.cfg.Now()
+	for _, p := range list {
+		// The previous attempt, and any still in its grace period.
+		if p.ID == a.ID || !graceable(p) || (p.Seq != a.Seq-1 && !now.Before(graceEnd(p))) {
+			continue
+		}
+		in, err := e.compago.Get(ctx, p.IntentID)
+		if err != nil && !errors.Is(err, compago.ErrIntentNotFound) {
+			e.createBackoff.failed(a.ID, now, e.cfg.PollInterval)
+			return true, err
+		}
+		if err == nil && in.Charged() {
+			return true, e.previousCharged(ctx, a, p)
+		}
+		if !now.Before(graceEnd(p)) {
+			continue
+		}
+		if a.State == journal.Cancelling {
+			_, _, err := e.transition(ctx, a.ID, func(x *journal.Attempt) error {
+				if x.IntentID != "" || x.State != journal.Cancelling {
+					return errNoChange
+				}
+				x.State, x.Reason, x.Message = journal.Cancelled, "cashier", msgCancelled() // nothing was sent
+				return nil
+			})
+			return true, err
+		}
+		wait := graceEnd(p).Sub(now)
+		e.createBackoff.failed(a.ID, now, wait)
+		return true, e.setMessage(ctx, a.ID, "held", msgHeld(wait.Round(time.Second).String()))
+	}
+	return false, nil
+}
+
+// previousCharged ends the new attempt a, never sent, and records the
+// charge of the earlier attempt p.
+func (e *Engine) previousCharged(ctx context.Context, a, p journal.Attempt) error {
+	if !e.endHeld(ctx, a, p.Amount) {
+		return nil
+	}
+	return e.recordCharge(ctx, p)
+}
+
+// endHeld ends a new attempt that was never sent because an earlier one
+// was charged; it reports whether the attempt is now ended.
+func (e *Engine) endHeld(ctx context.Context, a journal.Attempt, amount int64) bool {
+	x, _, err := e.transition(ctx, a.ID, func(x *journal.Attempt) error {
+		if x.IntentID != "" || (x.State != journal.Creating && x.State != journal.Cancelling) {
+			return errNoChange
+		}
+		x.State, x.Reason, x.Message = journal.Failed, "previous_charged", msgPreviousCharged(amount)
+		return nil
+	})
+	return err == nil && x.State.Final()
+}
+
+// yieldHeld ends the order's newer attempt when it was never sent (held or
+// not yet created), so that the late charge of a can be recorded; it
+// reports whether it did. A create already in flight keeps its attempt.
+func (e *Engine) yieldHeld(ctx context.Context, a journal.Attempt) bool {
+	latest, err := e.journal.Latest(ctx, a.OrderID)
+	if err != nil || latest.ID == a.ID || latest.IntentID != "" || !e.busy.tryAcquire(latest.ID) {
+		return false
+	}
+	defer e.busy.release(latest.ID)
+	return e.endHeld(ctx, latest, a.Amount)
 }
 
 // pollTerminalNow reads at once the other pending intents of the terminal:
@@ -203,6 +369,13 @@ func (b *backoff) failed(id int64, now time.Time, atLeast time.Duration) time.Ti
 	}
 	b.next[id] = now.Add(d)
 	return b.next[id]
+}
+
+// failures is how many failures in a row are recorded for the attempt.
+func (b *backoff) failures(id int64) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.fails[id]
 }
 
 func (b *backoff) forget(id int64) {

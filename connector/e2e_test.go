@@ -3,11 +3,13 @@ package connector_test
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/compago-odoo/connector/compago/compagosim"
 	"github.com/compago-odoo/connector/connector"
+	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/connector/simworld"
 	"github.com/compago-odoo/connector/odoo"
 )
@@ -164,7 +166,15 @@ func TestNewerPaymentOnTheTerminalReplacesTheOlder(t *testing.T) {
 
 func TestExpiredPaymentIsRetriedWithANewExternalID(t *testing.T) {
 	eachTransport(t, func(t *testing.T, w *world) {
-		w.startDaemon(nil)
+		// The daemon's clock (engine and journal) is moved past the grace
+		// period of the expired attempt, which a new request waits for.
+		var offset atomic.Int64
+		clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())).UTC() }
+		j, err := journal.OpenSQLite(t.Context(), w.JournalPath, journal.Options{Now: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.startDaemonOn(j, func(c *connector.Config) { c.Now = clock })
 		id := w.NewOrder(200, nil)
 		w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-002"})
 		w.WaitState(id, connector.StatePending)
@@ -173,6 +183,7 @@ func TestExpiredPaymentIsRetriedWithANewExternalID(t *testing.T) {
 		if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "expired") {
 			t.Errorf("cashier message = %q, want it to say the request expired", msg)
 		}
+		offset.Add(int64(3 * time.Minute))
 
 		w.Flag(id, map[string]any{"x_compago_state": "requested"})
 		simworld.WaitFor(t, "a second attempt", func() bool {

@@ -131,6 +131,8 @@ type Engine struct {
 	snaps    snapshots
 	sweeper  *sweeper
 
+	terminalIDs sync.Map // terminal serial → Compago's terminalId, learned from create answers (creator.go)
+
 	createBackoff *backoff // write-aheads whose create failed, by attempt
 	pollBackoff   *backoff // intents whose read failed, by attempt
 }

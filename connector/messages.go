@@ -128,3 +128,57 @@ func msgMethodNotAllowed(pos string) string {
 func msgWithdrawnOrderClosed(state string) string {
 	return fmt.Sprintf("This order is already %s, so the card payment request was withdrawn from the terminal.", state)
 }
+
+// Sentences for Compago's odd answers (see poller.go and creator.go).
+
+func msgCreateMismatch(detail string) string {
+	return fmt.Sprintf("Compago answered this payment request with %s, so the connector withdrew it and recorded nothing. Request the payment again; if the customer was charged anyway, tell the back office.", detail)
+}
+
+func msgCreateForeign() string {
+	return "Compago answered this payment request with another payment's details, so the connector is not following it. Check the terminal: if it shows this order's payment, do not let the customer pay it; then request again. The back office has been alerted."
+}
+
+func msgLateCharge(amount int64) string {
+	return fmt.Sprintf("The card was charged %s after the payment request had ended; the payment is being recorded. Do not charge again.", MXN(amount))
+}
+
+func msgConfirmedWithoutCharge() string {
+	return "Compago says the payment is confirmed but has not reported the card as charged; still checking. Do not charge the card another way."
+}
+
+func msgPaymentSummary(summary string) string {
+	return fmt.Sprintf("The terminal reports the card payment as %s, not as charged; still checking. Do not charge the card another way.", summary)
+}
+
+func msgUnknownStatus(status string) string {
+	return fmt.Sprintf("Compago reports this payment as %s, which the connector does not know; still checking. Do not charge the card another way.", status)
+}
+
+func msgWrongAnswer() string {
+	return "Compago answered about another payment instead of this one; still checking. Do not charge the card another way."
+}
+
+func msgIntentNotFound() string {
+	return "Compago says it does not know this payment request; still checking. Check the terminal, and do not charge the card another way."
+}
+
+func msgCompagoUnavailable() string {
+	return "Compago is not answering; still checking the payment. Do not charge the card another way."
+}
+
+func msgUnsettled() string {
+	return "Compago never said whether the card was charged. Check the terminal: if it shows the payment approved, do not charge again and tell the back office; otherwise request the payment again."
+}
+
+func msgCancelNotFound() string {
+	return "Compago no longer knows this payment request, so it could not be cancelled. Check the terminal: if the card was charged, do not charge again and tell the back office; otherwise request the payment again."
+}
+
+func msgHeld(wait string) string {
+	return fmt.Sprintf("The previous payment request of this order may still be completing on the terminal; this one is sent in about %s unless that one is charged. Do not charge the card another way.", wait)
+}
+
+func msgPreviousCharged(amount int64) string {
+	return fmt.Sprintf("The previous payment request of this order was charged %s after all; it is being recorded and this request was not sent. Do not charge again.", MXN(amount))
+}

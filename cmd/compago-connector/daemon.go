@@ -83,7 +83,7 @@ func runEngine(ctx context.Context, cfg *config.Config, log zerolog.Logger) erro
 	ec.Observer = ops.observer
 	ec.Shared = cfg.Store.Driver == "postgres"
 	if cfg.Sweep.ReportDir != "" {
-		ec.DailyReport, ec.DailySchedule = dailyReport(cfg, j, oc, log), cfg.Sweep.ReportSchedule
+		ec.DailyReport, ec.DailySchedule = dailyReport(cfg, j, oc, cc, log), cfg.Sweep.ReportSchedule
 	}
 	eng, err := connector.New(ec, j, oc, cc)
 	if err != nil {
@@ -189,13 +189,18 @@ func connectOdoo(ctx context.Context, c *odoo.Client, log zerolog.Logger) error 
 
 // dailyReport writes the day's reconciliation report into sweep.report_dir
 // and logs what it found.
-func dailyReport(cfg *config.Config, j journal.Store, oc *odoo.Client, log zerolog.Logger) func(context.Context) error {
+func dailyReport(cfg *config.Config, j journal.Store, oc *odoo.Client, cc reconcile.Compago, log zerolog.Logger) func(context.Context) error {
 	return func(ctx context.Context) error {
+		// Compago is asked about every attempt of the day that ended without
+		// a recorded charge: a charge that landed after the daemon gave an
+		// intent up (late, after a cancel, or after an answer it could not
+		// trust) shows nowhere else.
 		r, err := reconcile.New(reconcile.Config{
 			PaymentMethod: cfg.Connector.PaymentMethod,
 			Fields:        connector.DefaultFields().WithOverrides(cfg.Connector.Fields),
 			Grace:         max(cfg.Sweep.StuckAfter, 5*time.Minute),
-		}, j, oc, nil)
+			AskEnded:      true,
+		}, j, oc, cc)
 		if err != nil {
 			return err
 		}

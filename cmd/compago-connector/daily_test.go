@@ -10,6 +10,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/compago-odoo/connector/compago"
+	"github.com/compago-odoo/connector/compago/compagosim"
 	"github.com/compago-odoo/connector/config"
 	"github.com/compago-odoo/connector/connector"
 	"github.com/compago-odoo/connector/connector/journal"
@@ -39,7 +41,14 @@ func TestDailyReportIsWrittenToTheReportDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	if err := dailyReport(cfg, j, oc, zerolog.Nop())(ctx); err != nil {
+	cs := compagosim.New(compagosim.Options{})
+	csrv := httptest.NewServer(cs)
+	t.Cleanup(csrv.Close)
+	cc, err := compago.NewClient(csrv.URL, compagosim.DefaultAPIKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dailyReport(cfg, j, oc, cc, zerolog.Nop())(ctx); err != nil {
 		t.Fatalf("daily report: %v", err)
 	}
 	files, _ := filepath.Glob(filepath.Join(cfg.Sweep.ReportDir, "reconcile-*.csv"))
@@ -49,5 +58,26 @@ func TestDailyReportIsWrittenToTheReportDir(t *testing.T) {
 	data, _ := os.ReadFile(files[0])
 	if !strings.Contains(strings.SplitN(string(data), "\n", 2)[0], "order") {
 		t.Errorf("the report has no header line:\n%s", data)
+	}
+
+	// An attempt the daemon saw cancelled, whose card Compago charged
+	// afterwards: only Compago knows, and the daily report asks it.
+	in, err := cc.Create(ctx, compago.CreateParams{Amount: 2500, ExternalID: "sandbox-7-1", TerminalCode: "TERMINAL-001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.ChargeLate(in.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Insert(ctx, journal.Attempt{OrderID: 7, Seq: 1, ExternalID: "sandbox-7-1", IntentID: in.ID,
+		Terminal: "TERMINAL-001", Amount: 2500, State: journal.Cancelled}); err != nil {
+		t.Fatal(err)
+	}
+	if err := dailyReport(cfg, j, oc, cc, zerolog.Nop())(ctx); err != nil {
+		t.Fatalf("daily report: %v", err)
+	}
+	data, _ = os.ReadFile(files[0])
+	if !strings.Contains(string(data), "compago_disagrees") || !strings.Contains(string(data), in.ID) {
+		t.Errorf("the daily report does not show the charge Compago made on a cancelled attempt:\n%s", data)
 	}
 }

@@ -18,8 +18,9 @@ import (
 
 const reconcileUsage = `Usage: compago-connector reconcile [--since 24h] [--format table|csv|json] [--refresh] [--config FILE] [flags]
 
-Every Compago payment attempt of the window as the journal, Odoo and (with
---refresh) Compago see it, and every discrepancy: a charge without its
+Every Compago payment attempt of the window as the journal, Odoo and Compago
+see it (Compago is asked about every attempt that ended without a recorded
+charge; with --refresh, about every intent), and every discrepancy: a charge without its
 payment line, a Compago payment line nobody charged, an amount that differs,
 an outcome not known, an order left flagged, a payment parked for a human,
 Odoo behind the journal, Compago disagreeing with the journal.
@@ -78,8 +79,9 @@ func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return nil
 }
 
-// newReconciler opens the journal read-only and connects to Odoo (and to
-// Compago when refreshing).
+// newReconciler opens the journal read-only and connects to Odoo and to
+// Compago (asked about every attempt that ended without a recorded charge,
+// or about every intent when refreshing).
 func newReconciler(ctx context.Context, cfg *config.Config, grace time.Duration, refresh bool) (*reconcile.Reconciler, func(), error) {
 	j, err := openAdminJournal(ctx, cfg)
 	if err != nil {
@@ -94,19 +96,15 @@ func newReconciler(ctx context.Context, cfg *config.Config, grace time.Duration,
 		j.Close()
 		return nil, nil, fmt.Errorf("connect to Odoo at %s: %w", cfg.Odoo.URL, err)
 	}
-	var cc reconcile.Compago
-	if refresh {
-		c, err := newCompagoClient(cfg)
-		if err != nil {
-			j.Close()
-			return nil, nil, err
-		}
-		cc = c
+	cc, err := newCompagoClient(cfg)
+	if err != nil {
+		j.Close()
+		return nil, nil, err
 	}
 	r, err := reconcile.New(reconcile.Config{
 		PaymentMethod: cfg.Connector.PaymentMethod,
 		Fields:        connector.DefaultFields().WithOverrides(cfg.Connector.Fields),
-		Grace:         grace, Refresh: refresh,
+		Grace:         grace, Refresh: refresh, AskEnded: true,
 	}, j, oc, cc)
 	if err != nil {
 		j.Close()

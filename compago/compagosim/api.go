@@ -82,6 +82,10 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, org *Org) 
 	}
 	p, aerr := decodeCreate(body)
 	if aerr == nil {
+		if odd, ok := s.pickOddity("create", p.externalID); ok {
+			s.playCreate(w, org, p, odd)
+			return
+		}
 		var in Intent
 		if in, aerr = s.create(org, p); aerr == nil {
 			writeJSON(w, http.StatusCreated, fullView(in))
@@ -92,6 +96,10 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, org *Org) 
 }
 
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, org *Org) {
+	if odd, ok := s.pickOddity("get", r.PathValue("id")); ok {
+		s.playGet(w, org, r.PathValue("id"), odd)
+		return
+	}
 	in, err := s.get(org, r.PathValue("id"))
 	if err != nil {
 		writeError(w, err.status, err.message)
@@ -101,6 +109,10 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, org *Org) {
 }
 
 func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, org *Org) {
+	if odd, ok := s.pickOddity("cancel", r.PathValue("id")); ok {
+		s.playCancel(w, org, r.PathValue("id"), odd)
+		return
+	}
 	in, err := s.cancel(org, r.PathValue("id"))
 	if err != nil {
 		writeError(w, err.status, err.message)

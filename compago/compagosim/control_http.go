@@ -19,6 +19,17 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /sim/payment-intents/{id}/expire", func(w http.ResponseWriter, r *http.Request) {
 		s.answerIntent(w)(s.Expire(r.PathValue("id")))
 	})
+	mux.HandleFunc("POST /sim/payment-intents/{id}/charge-late", func(w http.ResponseWriter, r *http.Request) {
+		s.answerIntent(w)(s.ChargeLate(r.PathValue("id")))
+	})
+	mux.HandleFunc("GET /sim/oddities", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, odditiesView(s.Oddities()))
+	})
+	mux.HandleFunc("POST /sim/oddities", s.handleAddOddity)
+	mux.HandleFunc("DELETE /sim/oddities", func(w http.ResponseWriter, r *http.Request) {
+		s.ClearOddities()
+		writeJSON(w, http.StatusOK, odditiesView(nil))
+	})
 	mux.HandleFunc("POST /sim/terminals/{code}/approve", func(w http.ResponseWriter, r *http.Request) {
 		s.answerIntent(w)(s.ApproveTerminal(r.PathValue("code")))
 	})
@@ -203,4 +214,49 @@ func decodeControl(r *http.Request, v any) error {
 		return errors.New("the request body must be a JSON object")
 	}
 	return nil
+}
+
+// oddityJSON is an Oddity on the wire; amount in pesos, as the public API.
+type oddityJSON struct {
+	Kind   string      `json:"kind"`
+	Intent string      `json:"intent,omitempty"`
+	Times  int         `json:"times,omitempty"`
+	Amount json.Number `json:"amount,omitempty"`
+	Value  string      `json:"value,omitempty"`
+}
+
+func odditiesView(list []Oddity) []oddityJSON {
+	out := make([]oddityJSON, 0, len(list))
+	for _, o := range list {
+		j := oddityJSON{Kind: o.Kind, Intent: o.Intent, Times: o.Times, Value: o.Value}
+		if o.Amount != 0 {
+			j.Amount = formatAmount(o.Amount)
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// handleAddOddity arms one oddity: {"kind":"create_amount","amount":35.05},
+// {"kind":"rate_limited","value":"86400","times":-1}, ...
+func (s *Server) handleAddOddity(w http.ResponseWriter, r *http.Request) {
+	var req oddityJSON
+	if err := decodeControl(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	o := Oddity{Kind: req.Kind, Intent: req.Intent, Times: req.Times, Value: req.Value}
+	if req.Amount != "" {
+		amount, msg := parseAmount(json.RawMessage(req.Amount))
+		if msg != "" {
+			writeError(w, http.StatusBadRequest, msg)
+			return
+		}
+		o.Amount = amount
+	}
+	if err := s.AddOddity(o); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, odditiesView(s.Oddities()))
 }

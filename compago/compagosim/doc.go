@@ -92,6 +92,7 @@
 //
 //	POST   /sim/payment-intents/{id}/approve
 //	POST   /sim/payment-intents/{id}/decline
+//	POST   /sim/payment-intents/{id}/charge-late
 //	POST   /sim/terminals/{code}/approve
 //	GET    /sim/payment-intents       every intent, all fields, creation order
 //	GET    /sim/terminals             terminals and their pending intent
@@ -100,6 +101,9 @@
 //	GET    /sim/faults
 //	POST   /sim/faults                {"error_rate":0.2,"status":503,"latency":"300ms","when":"before","retry_after":"2s"}
 //	DELETE /sim/faults
+//	GET    /sim/oddities
+//	POST   /sim/oddities              {"kind":"create_amount","amount":35.05,"intent":"","times":1,"value":""}
+//	DELETE /sim/oddities
 //	GET    /sim/stats                 {"requests": {"GET /api/payment-intent/{id}": 3, ...}}
 //
 // The clock is Options.Start plus real elapsed time plus every advance.
@@ -109,4 +113,47 @@
 // every public request at the same point; a client that gives up during a
 // "before" delay never reaches the service. A fault may carry its own body
 // (Faults.Body) to serve malformed or oversized answers.
+//
+// # Odd answers (oddities)
+//
+// A real backend answers in shapes the document does not show. An Oddity
+// plays one of them on demand, so that tests, the sandbox and the bench
+// can check what a client makes of it. Each is armed with POST
+// /sim/oddities (or AddOddity), applies to the next request of its
+// operation (or only to the intent named by "intent"; for a create, the
+// request with that externalId), "times" times (default once, negative
+// until DELETE /sim/oddities), and is played after the API key check: the
+// request is otherwise well formed.
+//
+//	cancel_says_confirmed    cancel: 400 "Payment intent already confirmed" although nothing
+//	                         was charged; a pending intent is cancelled, an expired or
+//	                         cancelled one stays so
+//	cancel_lies_cancelled    cancel: 200 CANCELLED while the intent stays PENDING (chargeable)
+//	cancel_answers_pending   cancel: 200 PENDING ("accepted, in progress"); nothing changes
+//	cancel_answers_confirmed cancel: 200 CONFIRMED without paymentSummary; nothing changes
+//	create_amount            create: the intent is created and answered with "amount"
+//	                         (the customer is asked to pay that)
+//	create_foreign           create: the intent asked for is created (PENDING, its id never
+//	                         told) and the answer is another integration's intent:
+//	                         externalId "value" (default other-pos-77), "amount" (default
+//	                         10.00), unrouted, stored so that it can be approved
+//	create_terminal          create: the intent is created and answered routed to the next
+//	                         terminal of the organization
+//	confirmed_no_summary     get: CONFIRMED without paymentSummary
+//	payment_summary          get: paymentSummary "value" (default PROCESSING; APPROVED,
+//	                         FAILED, ...) beside the intent's real status
+//	unknown_status           get: status "value" (default AUTHORIZED), unknown to the document
+//	other_id                 get: the answer names another intent ("value", default a fresh
+//	                         id), CONFIRMED with paymentSummary SUCCESS
+//	not_found                get, cancel: 404 "Payment intent not found" for an intent
+//	                         that exists; nothing changes
+//	rate_limited             any: 429 with Retry-After "value" sent as is ("86400", or an
+//	                         HTTP date hours ahead; default 86400); nothing changes
+//
+// Two more odd behaviours need no oddity: a 5xx storm is POST /sim/faults
+// {"error_rate":1,"status":503} (every public request fails until DELETE),
+// and a charge landing after the 10 minutes or after a cancel is POST
+// /sim/payment-intents/{id}/charge-late (ChargeLate): the terminal started
+// the charge in time and it completed late; the intent becomes CONFIRMED
+// with paymentSummary SUCCESS whatever it was, unless already confirmed.
 package compagosim

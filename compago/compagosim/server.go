@@ -47,6 +47,7 @@ type Server struct {
 	byExternal map[string]*Intent // organizationID + "\x00" + externalID
 	requests   map[string]int
 	faults     Faults
+	oddities   []Oddity
 	rng        *rand.Rand
 }
 

@@ -90,6 +90,11 @@ func (e *apiError) Error() string { return fmt.Sprintf("%d %s", e.status, e.mess
 func (s *Server) create(org *Org, p createParams) (Intent, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.createLocked(org, p)
+}
+
+// createLocked is create for a caller that holds s.mu.
+func (s *Server) createLocked(org *Org, p createParams) (Intent, *apiError) {
 	var term *terminal
 	if p.terminalCode != "" {
 		t, ok := s.terminals[p.terminalCode]

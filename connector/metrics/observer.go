@@ -24,6 +24,7 @@ type Observer struct {
 	transitions *prometheus.CounterVec
 	ageAt       *prometheus.HistogramVec
 	lastTick    *prometheus.GaugeVec
+	anomalies   *prometheus.CounterVec
 	health      *Health
 }
 
@@ -53,6 +54,10 @@ func NewObserver(reg prometheus.Registerer, version string, health *Health) (*Ob
 			Namespace: namespace, Name: "loop_last_pass_timestamp_seconds",
 			Help: "When each engine loop (watch, poll, sync, create) last ran a pass, Unix time.",
 		}, []string{"loop"}),
+		anomalies: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "anomalies_total",
+			Help: "Answers of Compago the document does not show or that contradict another, by kind (each also a warn or error log line).",
+		}, []string{"kind"}),
 		health: health,
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
@@ -61,7 +66,7 @@ func NewObserver(reg prometheus.Registerer, version string, health *Health) (*Ob
 		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
 	})
 	build.Set(1)
-	for _, c := range []prometheus.Collector{o.callSeconds, o.callErrors, o.transitions, o.ageAt, o.lastTick, build} {
+	for _, c := range []prometheus.Collector{o.callSeconds, o.callErrors, o.transitions, o.ageAt, o.lastTick, o.anomalies, build} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("metrics: register: %w", err)
 		}
@@ -92,6 +97,9 @@ func (o *Observer) Transition(from, to journal.State, age time.Duration) {
 		o.health.Transition(from, to, age)
 	}
 }
+
+// Anomaly counts one odd answer of Compago, by kind.
+func (o *Observer) Anomaly(kind string) { o.anomalies.WithLabelValues(kind).Inc() }
 
 // Tick records a pass of an engine loop.
 func (o *Observer) Tick(loop string) {
@@ -143,6 +151,7 @@ var compagoKinds = map[error]string{
 	compago.ErrRateLimited:         "rate_limited",
 	compago.ErrUnavailable:         "unavailable",
 	compago.ErrOutcomeUnknown:      "outcome_unknown",
+	compago.ErrWrongIntent:         "wrong_intent",
 }
 
 // answered reports whether the system answered the call at all: a refusal

@@ -131,7 +131,7 @@ func compareCompago(a journal.Attempt, info intentInfo) []Discrepancy {
 		d.Detail = fmt.Sprintf("Compago says the card was charged; the journal holds the attempt as %s", a.State)
 	case !in.Charged() && charged(a):
 		d.Detail = fmt.Sprintf("the journal holds the card as charged; Compago says %s", describeIntent(info))
-	case in.Amount != 0 && in.Amount != a.Amount:
+	case in.AmountKnown && in.Amount != a.Amount: // 0 is an amount too, when Compago says it
 		return []Discrepancy{{Kind: AmountMismatch, AttemptID: a.ID, OrderID: a.OrderID, IntentID: a.IntentID,
 			Detail: fmt.Sprintf("the journal says %s, Compago says %s", Money(a.Amount), Money(in.Amount))}}
 	default:

@@ -7,16 +7,18 @@ import (
 	"sync"
 
 	"github.com/compago-odoo/connector/compago"
+	"github.com/compago-odoo/connector/connector/journal"
 )
 
-// readCompago asks Compago about every intent the attempts hold, a few at
-// a time. An intent Compago does not know is a finding; any other failure
+// readCompago asks Compago about every intent the attempts hold (Refresh),
+// or about those of the attempts that ended without a recorded charge
+// (AskEnded), a few at a time. An intent Compago does not know is a finding; any other failure
 // means the refreshed report cannot be made, and is returned.
 func (r *Reconciler) readCompago(ctx context.Context, w *world) error {
 	w.intents = map[string]intentInfo{}
 	var ids []string
 	for _, a := range w.sortedAttempts() {
-		if a.IntentID != "" {
+		if a.IntentID != "" && (r.cfg.Refresh || endedUncharged(a)) {
 			ids = append(ids, a.IntentID)
 		}
 	}
@@ -58,4 +60,14 @@ func (r *Reconciler) readCompago(ctx context.Context, w *world) error {
 		return fmt.Errorf("reconcile: refresh from Compago: %w", errs[0])
 	}
 	return ctx.Err()
+}
+
+// endedUncharged reports whether the attempt ended without a recorded
+// charge: what only Compago can still contradict.
+func endedUncharged(a journal.Attempt) bool {
+	switch a.State {
+	case journal.Expired, journal.Cancelled, journal.Failed, journal.Unknown:
+		return true
+	}
+	return false
 }

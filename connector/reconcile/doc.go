@@ -6,8 +6,12 @@
 // beside it (journal.OpenSQLiteReadOnly); Odoo is read with a few batched
 // search_reads (the Compago payment method, its payment lines dated in the
 // window, pos.payment by transaction_id in [...], pos.order by id in [...],
-// and the orders still flagged); Compago, with Refresh, with one GET per
-// intent, a few at a time.
+// and the orders still flagged); Compago with one GET per intent, a few at a
+// time: with AskEnded (the daily report and the reconcile command set it)
+// for every attempt of the window that ended without a recorded charge
+// (expired, cancelled, failed or unknown, with an intent id), since a
+// charge that landed after the daemon gave an intent up shows only at
+// Compago; with Refresh for every intent.
 //
 // The discrepancies (Kind, names stable):
 //
@@ -20,7 +24,7 @@
 //	order_left_flagged            requested/pending/cancel_requested while the last attempt is over, or absent
 //	needs_attention               parked by the daemon for a human
 //	odoo_behind                   a change Odoo has not acknowledged past the grace period
-//	compago_disagrees             (refresh) Compago says charged and the journal not, or the reverse, or does not know the intent
+//	compago_disagrees             (asked) Compago says charged and the journal not, or the reverse, or does not know the intent
 //
 // Decisions taken where the issue is silent:
 //   - The window holds the attempts begun in [since, until), plus every
@@ -36,8 +40,9 @@
 //     configured one; a line of another method that names an intent id as
 //     its transaction_id is still compared with that intent's attempt.
 //   - Compago's GET answers a short shape without the amount, so a refresh
-//     compares the charge itself (paymentSummary SUCCESS) and the amount only
-//     when Compago gives one.
+//     compares the charge itself (CONFIRMED with paymentSummary SUCCESS) and
+//     the amount whenever the answer carries one, 0 included (an amount of 0
+//     is a mismatch, not a missing amount).
 //   - A refresh that cannot reach Compago (anything but "not found") fails:
 //     a report that says "clean" must have asked about every intent.
 //   - WriteDaily writes CSV, named after now's date in now's location, and

@@ -42,6 +42,11 @@ type Config struct {
 	// Refresh asks Compago for every intent of the window (GET, bounded
 	// concurrency) and compares its answer with the journal.
 	Refresh bool
+	// AskEnded asks Compago (GET) about every attempt of the window that
+	// ended without a recorded charge (expired, cancelled, failed or unknown
+	// with an intent id): a charge that landed after the daemon gave the
+	// intent up shows only there. Refresh asks about every intent anyway.
+	AskEnded bool
 	// Concurrency bounds the Compago reads of a refresh; default 4.
 	Concurrency int
 }
@@ -73,8 +78,8 @@ func New(cfg Config, j Journal, o Odoo, c Compago) (*Reconciler, error) {
 	if j == nil || o == nil {
 		errs = append(errs, errors.New("reconcile: a journal and an Odoo client are required"))
 	}
-	if cfg.Refresh && c == nil {
-		errs = append(errs, errors.New("reconcile: refresh needs a Compago client"))
+	if (cfg.Refresh || cfg.AskEnded) && c == nil {
+		errs = append(errs, errors.New("reconcile: refresh and ask-ended need a Compago client"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -95,7 +100,7 @@ func (r *Reconciler) Run(ctx context.Context, since, now time.Time) (*Report, er
 	if err := r.readOdoo(ctx, w, since); err != nil {
 		return nil, err
 	}
-	if r.cfg.Refresh {
+	if r.cfg.Refresh || r.cfg.AskEnded {
 		if err := r.readCompago(ctx, w); err != nil {
 			return nil, err
 		}
