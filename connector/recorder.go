@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,7 +60,7 @@ func (e *Engine) recordPayment(ctx context.Context, a journal.Attempt, l *journa
 	if err != nil {
 		return 0, err
 	}
-	lines, err := e.paymentLines(ctx, o, a.IntentID)
+	lines, err := e.paymentLines(ctx, o, a)
 	if err != nil {
 		return 0, err
 	}
@@ -68,6 +69,11 @@ func (e *Engine) recordPayment(ctx context.Context, a journal.Attempt, l *journa
 			what:    fmt.Sprintf("the order has %d payment lines for this one card charge of %s", len(lines), MXN(a.Amount)),
 			cashier: msgDuplicateLines(a.Amount, len(lines)),
 		}
+	}
+	if len(lines) == 1 && !slices.Contains([]string{"draft", "paid", "done", "invoiced"}, string(o.State)) {
+		// The line is there, but the order was cancelled (or worse) since:
+		// the customer paid for an order Odoo no longer sells.
+		return 0, &attentionError{what: fmt.Sprintf("the order is %s although the card payment is on it", o.State)}
 	}
 	paid := o.AmountPaid.Centavos()
 	if len(lines) == 0 {
@@ -178,7 +184,7 @@ func (e *Engine) addPayment(ctx context.Context, a journal.Attempt, l *journal.L
 	case err == nil:
 		crashPoint(CrashAfterAddPayment)
 		return nil
-	case guarded && odoo.IsUserError(err):
+	case guarded && odoo.IsUserError(err) && strings.Contains(odooMessage(err), "uuid"):
 		// Most likely the uuid constraint: an earlier call committed
 		// meanwhile. The next pass finds its line; if it does not, the
 		// refusal was something else and that pass says what.
@@ -303,23 +309,38 @@ func (e *Engine) orderToPay(ctx context.Context, orderID int64) (payableOrder, e
 // paymentLines lists the order's own payment lines for the intent. Only
 // the order's lines are read: a line of another order that carries the
 // same text in transaction_id is not this payment.
-func (e *Engine) paymentLines(ctx context.Context, o payableOrder, intentID string) ([]int64, error) {
+//
+// A line carrying the intent id but another method or amount is not the
+// charge (anyone who can write a payment can type an intent id): it is a
+// case for a human, never taken as the card's line.
+func (e *Engine) paymentLines(ctx context.Context, o payableOrder, a journal.Attempt) ([]int64, error) {
 	if len(o.PaymentIDs) == 0 {
 		return nil, nil
+	}
+	methodID, err := e.methods.id(ctx, e.odoo, e.cfg.PaymentMethod)
+	if err != nil {
+		return nil, err
 	}
 	var rows []struct {
 		ID            int64         `json:"id"`
 		TransactionID odoo.String   `json:"transaction_id"`
 		Order         odoo.Many2One `json:"pos_order_id"`
+		Method        odoo.Many2One `json:"payment_method_id"`
+		Amount        odoo.Float    `json:"amount"`
 	}
-	if err := e.odoo.Read(ctx, "pos.payment", o.PaymentIDs, []string{"id", "transaction_id", "pos_order_id"}, &rows); err != nil {
+	if err := e.odoo.Read(ctx, "pos.payment", o.PaymentIDs,
+		[]string{"id", "transaction_id", "pos_order_id", "payment_method_id", "amount"}, &rows); err != nil {
 		return nil, fmt.Errorf("read the payments of order %d: %w", o.ID, err)
 	}
 	var out []int64
 	for _, r := range rows {
-		if string(r.TransactionID) == intentID && r.Order.ID == o.ID {
-			out = append(out, r.ID)
+		if string(r.TransactionID) != a.IntentID || r.Order.ID != o.ID {
+			continue
 		}
+		if r.Method.ID != methodID || r.Amount.Centavos() != a.Amount {
+			return nil, &attentionError{what: fmt.Sprintf("payment line %d (%s) carries this card's intent id but not its method or amount", r.ID, MXN(r.Amount.Centavos()))}
+		}
+		out = append(out, r.ID)
 	}
 	return out, nil
 }
