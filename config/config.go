@@ -33,7 +33,11 @@ type Config struct {
 		APIKey       Secret
 		PollInterval time.Duration // compago.poll_interval: time between GETs of one pending intent
 		Timeout      time.Duration // compago.timeout: bound on one call to Compago
-		MaxPolls     int           // compago.max_concurrent_polls: bound on concurrent GETs
+		// LateChargeGrace is compago.late_charge_grace: how long an intent
+		// that ended without a charge is still read (a charge may land late)
+		// and a new request of its order is held back.
+		LateChargeGrace time.Duration
+		MaxPolls        int // compago.max_concurrent_polls: bound on concurrent GETs
 	}
 	Connector struct {
 		PaymentMethod    string            // connector.payment_method: name or numeric id of the pos.payment.method
@@ -84,6 +88,7 @@ func Defaults() *Config {
 	c.Compago.BaseURL = "https://api.harmony.compago.com"
 	c.Compago.PollInterval = 3 * time.Second
 	c.Compago.Timeout = 10 * time.Second
+	c.Compago.LateChargeGrace = 2 * time.Minute
 	c.Compago.MaxPolls = 16
 	c.Connector.PaymentMethod = "Compago"
 	c.Connector.WatchInterval = time.Second

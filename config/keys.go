@@ -46,6 +46,7 @@ var keys = []key{
 	{"compago.api_key_file", kindPath, "file holding the Compago API key", nil},
 	{"compago.poll_interval", kindDuration, "time between polls of one pending intent", func(c *Config) any { return &c.Compago.PollInterval }},
 	{"compago.timeout", kindDuration, "bound on one call to Compago", func(c *Config) any { return &c.Compago.Timeout }},
+	{"compago.late_charge_grace", kindDuration, "how long an ended intent is still read and a new request of its order held", func(c *Config) any { return &c.Compago.LateChargeGrace }},
 	{"compago.max_concurrent_polls", kindInt, "bound on concurrent polls", func(c *Config) any { return &c.Compago.MaxPolls }},
 	{"connector.payment_method", kindString, "name or id of the pos.payment.method for Compago payments", func(c *Config) any { return &c.Connector.PaymentMethod }},
 	{"connector.watch_interval", kindDuration, "time between searches for flagged orders", func(c *Config) any { return &c.Connector.WatchInterval }},

@@ -48,6 +48,7 @@ func (c *Config) validateOdoo(v *validator) {
 	v.oneOf("odoo.protocol", c.Odoo.Protocol, "auto", "jsonrpc", "xmlrpc", "json2")
 	v.between("odoo.timeout", c.Odoo.Timeout, time.Second, 10*time.Minute)
 	v.between("odoo.limit_time_real", c.Odoo.LimitTimeReal, time.Second, 24*time.Hour)
+	v.between("compago.late_charge_grace", c.Compago.LateChargeGrace, time.Second, time.Hour)
 }
 
 func (c *Config) validateCompago(v *validator) {

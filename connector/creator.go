@@ -180,7 +180,7 @@ func (e *Engine) holdForPrevious(ctx context.Context, a journal.Attempt) (bool, 
 	now := e.cfg.Now()
 	for _, p := range list {
 		// The previous attempt, and any still in its grace period.
-		if p.ID == a.ID || !graceable(p) || (p.Seq != a.Seq-1 && !now.Before(graceEnd(p))) {
+		if p.ID == a.ID || !graceable(p) || (p.Seq != a.Seq-1 && !now.Before(e.graceEnd(p))) {
 			continue
 		}
 		in, err := e.compago.Get(ctx, p.IntentID)
@@ -191,7 +191,7 @@ func (e *Engine) holdForPrevious(ctx context.Context, a journal.Attempt) (bool, 
 		if err == nil && in.Charged() {
 			return true, e.previousCharged(ctx, a, p)
 		}
-		if !now.Before(graceEnd(p)) {
+		if !now.Before(e.graceEnd(p)) {
 			continue
 		}
 		if a.State == journal.Cancelling {
@@ -204,7 +204,7 @@ func (e *Engine) holdForPrevious(ctx context.Context, a journal.Attempt) (bool, 
 			})
 			return true, err
 		}
-		wait := graceEnd(p).Sub(now)
+		wait := e.graceEnd(p).Sub(now)
 		e.createBackoff.failed(a.ID, now, wait)
 		return true, e.setMessage(ctx, a.ID, "held", msgHeld(wait.Round(time.Second).String()))
 	}

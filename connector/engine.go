@@ -48,6 +48,10 @@ type Config struct {
 	// Odoo 17 and 18, a payment whose add_payment had no answer is added
 	// again only after it; default 120s, Odoo's own default.
 	LateCommitWindow time.Duration
+	// LateChargeGrace is how long an attempt that ended without a charge is
+	// still read, and a new request of its order held (compago.
+	// late_charge_grace); default 2m.
+	LateChargeGrace time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -92,6 +96,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.OdooTimeout <= 0 {
 		c.OdooTimeout = 30 * time.Second
+	}
+	if c.LateChargeGrace <= 0 {
+		c.LateChargeGrace = defaultLateChargeGrace
 	}
 	if c.LateCommitWindow <= 0 {
 		c.LateCommitWindow = 120 * time.Second

@@ -66,7 +66,7 @@ func (e *Engine) startPoll(stop, work context.Context, id int64) {
 // with margin. While an attempt is in its grace period, a new request of
 // the same order is held (see CreateIntent): a second intent could be paid
 // too, and the journal could not take the late charge beside a live one.
-const lateChargeGrace = 2 * time.Minute
+const defaultLateChargeGrace = 2 * time.Minute
 
 // maxReadWait bounds the wait between two reads of a live intent, whatever
 // Compago's Retry-After says: the customer may pay meanwhile.
@@ -88,13 +88,13 @@ func graceable(a journal.Attempt) bool {
 
 // graceEnd is when the reads of an ended attempt stop: the grace period
 // after it ended (its last change).
-func graceEnd(a journal.Attempt) time.Time { return a.UpdatedAt.Add(lateChargeGrace) }
+func (e *Engine) graceEnd(a journal.Attempt) time.Time { return a.UpdatedAt.Add(e.cfg.LateChargeGrace) }
 
 // pastLife reports whether a live attempt is past its intent's 10 minutes
 // and the grace period: an answer that is still not final then is not
 // waited for any longer.
 func (e *Engine) pastLife(a journal.Attempt) bool {
-	return e.cfg.Now().After(a.CreatedAt.Add(intentLifetime + lateChargeGrace))
+	return e.cfg.Now().After(a.CreatedAt.Add(intentLifetime + e.cfg.LateChargeGrace))
 }
 
 // readWait is how long to wait before reading a's intent again after a
@@ -125,7 +125,7 @@ func (e *Engine) PollIntent(ctx context.Context, id int64) error {
 	case a.State == journal.Cancelling:
 		return e.CancelIntent(ctx, id)
 	case a.State == journal.Pending:
-	case graceable(a) && e.cfg.Now().Before(graceEnd(a)):
+	case graceable(a) && e.cfg.Now().Before(e.graceEnd(a)):
 	default:
 		e.pollBackoff.forget(id)
 		e.dropPoll(ctx, id)
@@ -213,7 +213,7 @@ func (e *Engine) applyIntent(ctx context.Context, a journal.Attempt, intent *com
 	}
 	if !(a.State == journal.Pending || a.State == journal.Cancelling) {
 		// An ended attempt in its grace period, still not charged.
-		if graceable(a) && e.cfg.Now().Before(graceEnd(a)) {
+		if graceable(a) && e.cfg.Now().Before(e.graceEnd(a)) {
 			e.polls.schedule(a.ID, e.cfg.Now().Add(pollDelay(e.cfg.PollInterval)))
 		}
 		return nil
@@ -368,13 +368,13 @@ func (e *Engine) schedulePollsFromJournal(ctx context.Context) error {
 	now := e.cfg.Now()
 	ended, err := e.journal.List(ctx, journal.Filter{
 		States:       []journal.State{journal.Expired, journal.Cancelled, journal.Unknown, journal.Failed},
-		CreatedAfter: now.Add(-(intentLifetime + 3*lateChargeGrace)),
+		CreatedAfter: now.Add(-(intentLifetime + 3*e.cfg.LateChargeGrace)),
 	})
 	if err != nil {
 		return err
 	}
 	for _, a := range ended {
-		if graceable(a) && now.Before(graceEnd(a)) {
+		if graceable(a) && now.Before(e.graceEnd(a)) {
 			list = append(list, a)
 		}
 	}

@@ -159,6 +159,7 @@ func engineConfig(cfg *config.Config, log zerolog.Logger) connector.Config {
 		StuckAfter:       cfg.Sweep.StuckAfter,
 		OdooTimeout:      cfg.Odoo.Timeout,
 		LateCommitWindow: cfg.Odoo.LimitTimeReal,
+		LateChargeGrace:  cfg.Compago.LateChargeGrace,
 		Logger:           log,
 	}
 }

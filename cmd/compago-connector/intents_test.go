@@ -49,7 +49,7 @@ func startAdminWorld(t *testing.T) *adminWorld {
 	w.journal = filepath.Join(dir, "journal.db")
 	w.config = filepath.Join(dir, "compago-connector.yaml")
 	yaml := fmt.Sprintf(`odoo: {url: %q, database: sandbox, username: admin, password: sandbox-api-key}
-compago: {base_url: %q, api_key: %s, poll_interval: 1s}
+compago: {base_url: %q, api_key: %s, poll_interval: 1s, late_charge_grace: 2s}
 connector: {payment_method: Compago, watch_interval: 250ms, external_id_prefix: sandbox}
 store: {path: %q}
 http: {addr: ""}
@@ -92,7 +92,8 @@ func (w *adminWorld) startDaemon(odooURL, compagoURL string) {
 	eng, err := connector.New(connector.Config{
 		PaymentMethod: "Compago", WatchInterval: 20 * time.Millisecond, PollInterval: 40 * time.Millisecond,
 		ExternalIDPrefix: "sandbox", SweepSchedule: "@every 1h", DrainTimeout: 5 * time.Second,
-		Logger: zerolog.New(zerolog.NewTestWriter(w.t)).Level(zerolog.InfoLevel),
+		LateChargeGrace: time.Second, // a retry after a cancel waits this long for a late charge
+		Logger:          zerolog.New(zerolog.NewTestWriter(w.t)).Level(zerolog.InfoLevel),
 	}, j, w.odooClient(), cc)
 	if err != nil {
 		w.t.Fatal(err)

@@ -35,6 +35,7 @@ type sandboxFlags struct {
 	odooVersion                   int
 	storePath                     string
 	pollInterval, watchInterval   time.Duration
+	lateChargeGrace               time.Duration
 	logLevel, logFormat           string
 	httpAddr                      string
 }
@@ -51,6 +52,7 @@ func parseSandboxFlags(args []string, stderr io.Writer) (sandboxFlags, error) {
 	fs.StringVar(&f.storePath, "store", "", "journal file for the daemon (default: a new temporary file)")
 	fs.DurationVar(&f.pollInterval, "poll-interval", 3*time.Second, "how often the daemon reads a pending intent")
 	fs.DurationVar(&f.watchInterval, "watch-interval", time.Second, "how often the daemon asks Odoo for flagged orders")
+	fs.DurationVar(&f.lateChargeGrace, "late-charge-grace", 5*time.Second, "how long an ended intent is still read and a new request of its order held (the daemon's compago.late_charge_grace; short in the sandbox so a retry is not kept waiting)")
 	fs.StringVar(&f.httpAddr, "http-addr", "", "health and metrics listener of the daemon (empty: off, so the sandbox never clashes with an installed daemon on 127.0.0.1:9477)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "console", "console or json")
@@ -169,6 +171,7 @@ func sandboxConfig(f sandboxFlags, odooURL, compagoURL string) (*config.Config, 
 	cfg.Odoo.Password = config.Secret(sandboxOdooKey)
 	cfg.Compago.BaseURL, cfg.Compago.APIKey = compagoURL, config.Secret(sandboxCompagoKey)
 	cfg.Compago.PollInterval, cfg.Connector.WatchInterval = f.pollInterval, f.watchInterval
+	cfg.Compago.LateChargeGrace = f.lateChargeGrace
 	cfg.Connector.ExternalIDPrefix = sandboxOdooDB
 	cfg.Log.Level, cfg.Log.Format = f.logLevel, f.logFormat
 	cfg.HTTP.Addr = f.httpAddr

@@ -67,7 +67,8 @@ func startSandbox(t *testing.T) *sandbox {
 		PaymentMethod: "Compago", ExternalIDPrefix: "sandbox",
 		WatchInterval: 50 * time.Millisecond, PollInterval: 100 * time.Millisecond,
 		SweepSchedule: "@every 1h", DrainTimeout: 5 * time.Second,
-		Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
+		LateChargeGrace: time.Second, // as short as the sandbox's own: a retry is not kept waiting
+		Logger:          zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
 	}, j, oc, cc)
 	if err != nil {
 		t.Fatal(err)
