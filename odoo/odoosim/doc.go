@@ -24,38 +24,49 @@
 //     sequence (18's pos.config sequence_id), set_opening_control as 19.
 //     Version 16 behaves as 17, except unknown methods ("type object ... has
 //     no attribute ...") and name_get, which 16 still has.
+//
 //   - Every recorded version omits "result" for None on JSON-RPC, so the
 //     simulator does so on 16-19.
+//
 //   - Outage (SetDown, POST /sim/outage): the connection is closed without an
 //     answer (hijacked), so clients see a transport failure; 503 only where
 //     the connection cannot be hijacked (HTTP/2).
+//
 //   - FailNext injects psycopg2.errors.SerializationFailure before the call
 //     runs (nothing changes): JSON-RPC error, XML-RPC fault 1, JSON-2 500.
+//
 //   - Many2one values must point at a record the simulator keeps; relations
 //     to models it does not keep (stock.picking, account.move, ...) can only
 //     be false and their one2many read as []. Writing a dangling id is the
 //     foreign-key ValidationError Odoo gives, with the version's wording
 //     (16-18 as recorded on 17).
+//
 //   - Required fields are enforced (NOT NULL ValidationError) for stored
 //     char, text, selection, date, datetime and many2one fields, except
 //     many2one to models the simulator does not keep.
+//
 //   - Manual fields (ir.model.fields, state manual, x_ prefix enforced) may be
 //     char, text, html, integer, float, monetary, boolean, selection (with
 //     selection_ids or the legacy selection string), date, datetime,
 //     many2one and binary; other types are refused with a UserError.
+//
 //   - Cash rounding is not simulated: action_pos_order_paid and the wizard
 //     compare total and paid at the currency rounding (0.01), which is
 //     Odoo's path when the config has no cash rounding (the sandbox's case).
+//
 //   - The pos.make.payment wizard's check completes a fully paid draft order
 //     like Odoo (state paid, name from the sequence); pickings and invoices
 //     are not simulated, so picking_ids stays [].
+//
 //   - JSON-2: a missing or unknown bearer key is 401 "Invalid apikey"; an
 //     X-Odoo-Database naming another database is 404; a malformed body is
 //     400; an exception other than UserError and its subclasses is 500.
+//
 //   - /web/session/authenticate returns the session_info keys a generic
 //     client reads (uid, user_context, db, server_version, companies,
 //     currencies, ...), not the web client's UI payload. Web-session calls
 //     are not counted in Stats under a service; call_kw counts as model.method.
+//
 //   - Record ids come from per-model counters that, like PostgreSQL
 //     sequences, are not rolled back with a failed call.
 //
@@ -64,6 +75,7 @@
 //     completed: A payment with this uuid already exists" that
 //     odoo/service/model.py makes of the IntegrityError; 17 has no uuid and
 //     18 one without a constraint.
+//
 //   - Call faults (CallFault, /sim/call-faults) play what a proxy or a slow
 //     Odoo does to one model method: "before" answers 502 and applies
 //     nothing, "after" applies then answers 504, "late" holds the call and
