@@ -168,6 +168,11 @@ func (w *world) env(extra ...string) []string {
 	cfg := []string{
 		"ODOO__URL=http://" + w.odooTCP.Listen, "ODOO__DATABASE=" + odooDB,
 		"ODOO__USERNAME=" + odooUser, "ODOO__PASSWORD=" + odooPassword, "ODOO__TIMEOUT=2s",
+		// odoosim commits a call while it answers it, unless a late call
+		// fault says otherwise: a few seconds cover every fault here, and
+		// keep a payment whose add_payment a SIGKILL cut from waiting
+		// Odoo's 120 s default before it is added again.
+		"ODOO__LIMIT_TIME_REAL=3s",
 		"COMPAGO__BASE_URL=http://" + w.compTCP.Listen, "COMPAGO__API_KEY=" + compagoKey,
 		"COMPAGO__TIMEOUT=2s", "COMPAGO__POLL_INTERVAL=1s",
 		"CONNECTOR__WATCH_INTERVAL=250ms", "CONNECTOR__EXTERNAL_ID_PREFIX=" + prefix,
