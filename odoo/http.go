@@ -13,10 +13,6 @@ import (
 	"unicode/utf8"
 )
 
-// maxResponse bounds what we read from Odoo; fields_get of a big model is a
-// few hundred kilobytes, so this only stops a runaway or hostile answer.
-const maxResponse = 32 << 20
-
 // conn is what every transport shares: the HTTP client, where Odoo is, who
 // we are. It is the only place that puts bytes on the wire.
 type conn struct {
