@@ -165,10 +165,10 @@ func (d *doctor) checkOdooLogin(ctx context.Context, cfg *config.Config) *odoo.C
 		d.fail("odoo login", err.Error(), "check odoo.database, odoo.username and the odoo-password credential (an API key of that user works)")
 		return nil
 	default:
-		d.fail("odoo login", err.Error(), "check odoo.url and that Odoo answers from this host: curl "+cfg.Odoo.URL+"/web/webclient/version_info")
+		d.fail("odoo login", err.Error(), "check odoo.url and that Odoo answers from this host: curl "+config.RedactURL(cfg.Odoo.URL)+"/web/webclient/version_info")
 		return nil
 	}
-	d.ok("odoo login", fmt.Sprintf("%s as %s (uid %d) over %s", cfg.Odoo.URL, cfg.Odoo.Username, oc.UID(), oc.Protocol()))
+	d.ok("odoo login", fmt.Sprintf("%s as %s (uid %d) over %s", config.RedactURL(cfg.Odoo.URL), cfg.Odoo.Username, oc.UID(), oc.Protocol()))
 	if v := oc.Version(); v.Major >= 16 {
 		d.ok("odoo version", v.Serie+" is supported")
 	} else {
@@ -272,9 +272,9 @@ func (d *doctor) checkCompagoKey(ctx context.Context, cfg *config.Config) {
 	_, err = cc.Get(ctx, "00000000-0000-0000-0000-000000000000")
 	switch {
 	case err == nil, errors.Is(err, compago.ErrIntentNotFound):
-		d.ok("compago key", "accepted by "+cfg.Compago.BaseURL)
+		d.ok("compago key", "accepted by "+config.RedactURL(cfg.Compago.BaseURL))
 	case errors.Is(err, compago.ErrUnauthorized):
-		d.fail("compago key", "rejected by "+cfg.Compago.BaseURL, "put the organization's API key in the compago-api-key credential (or compago.api_key_file)")
+		d.fail("compago key", "rejected by "+config.RedactURL(cfg.Compago.BaseURL), "put the organization's API key in the compago-api-key credential (or compago.api_key_file)")
 	default:
 		d.fail("compago", err.Error(), "check compago.base_url and that this host reaches it (proxy, firewall)")
 	}

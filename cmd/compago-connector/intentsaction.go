@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/compago-odoo/connector/config"
 	"github.com/compago-odoo/connector/connector"
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/connector/reconcile"
@@ -141,7 +142,7 @@ func (c *intentsCmd) order(ctx context.Context, id int64) (*odoo.Client, connect
 		return nil, fields, orderState{}, err
 	}
 	if err := oc.Connect(ctx); err != nil {
-		return nil, fields, orderState{}, fmt.Errorf("connect to Odoo at %s: %w", c.cfg.Odoo.URL, err)
+		return nil, fields, orderState{}, fmt.Errorf("connect to Odoo at %s: %w", config.RedactURL(c.cfg.Odoo.URL), err)
 	}
 	var rows []map[string]json.RawMessage
 	if err := oc.Read(ctx, "pos.order", []int64{id}, []string{"state", "amount_total", "amount_paid", fields.State}, &rows); err != nil {
