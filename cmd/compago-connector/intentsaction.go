@@ -9,12 +9,14 @@ import (
 	"github.com/compago-odoo/connector/connector"
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/connector/reconcile"
+	"github.com/compago-odoo/connector/connector/safetext"
 	"github.com/compago-odoo/connector/odoo"
 )
 
 // refused ends an intents command that changed nothing, with the reason.
 func (c *intentsCmd) refused(format string, args ...any) error {
-	fmt.Fprintf(c.stderr, "not done: "+format+"\n", args...)
+	// The reason may quote Odoo (an order's state, a last error): escaped.
+	fmt.Fprintf(c.stderr, "not done: %s\n", safetext.Terminal(fmt.Sprintf(format, args...)))
 	return exitCode(1)
 }
 
