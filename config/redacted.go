@@ -2,7 +2,6 @@ package config
 
 import (
 	"maps"
-	"net/url"
 )
 
 // Redacted returns every key with its value for printing (the `check`
@@ -25,7 +24,7 @@ func (c *Config) Redacted() map[string]any {
 			out[k.name] = m
 		case kindString:
 			if k.name == "odoo.url" || k.name == "compago.base_url" {
-				out[k.name] = redactURL(k.text(c))
+				out[k.name] = RedactURL(k.text(c))
 				continue
 			}
 			out[k.name] = k.text(c)
@@ -34,13 +33,4 @@ func (c *Config) Redacted() map[string]any {
 		}
 	}
 	return out
-}
-
-// redactURL hides a password written into a URL (https://user:pw@host).
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	return u.Redacted()
 }

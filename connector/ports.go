@@ -19,6 +19,7 @@ type Journal interface {
 	SyncFailed(ctx context.Context, id int64, errText string, attention bool) error
 	Get(ctx context.Context, id int64) (journal.Attempt, error)
 	Latest(ctx context.Context, orderID int64) (journal.Attempt, error)
+	ByIntent(ctx context.Context, intentID string) (journal.Attempt, error)
 	List(ctx context.Context, f journal.Filter) ([]journal.Attempt, error)
 	Prune(ctx context.Context, before time.Time) (int64, error)
 

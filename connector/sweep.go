@@ -12,6 +12,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/compago-odoo/connector/compago"
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/odoo"
 )
@@ -153,20 +154,22 @@ func (e *Engine) SweepOnce(ctx context.Context) (SweepReport, error) {
 }
 
 // adoptOdooFlags looks at the orders Odoo shows as pending on Compago and
-// follows those the journal does not (a journal restored from backup, or a
-// second install): with an intent id, the intent is polled like ours;
-// without one, the order is set to failed so the cashier can retry.
+// settles those the journal does not speak for. Without an intent id, the
+// order is set to failed so the cashier can retry. With one, see
+// followForeign: an intent id the journal did not create is never money by
+// itself.
 func (e *Engine) adoptOdooFlags(ctx context.Context) (adopted, cleared int, err error) {
 	f := e.cfg.Fields
 	var rows []map[string]json.RawMessage
 	if err := e.odoo.SearchRead(ctx, "pos.order", odoo.Cond(f.State, "=", StatePending),
-		odoo.Query{Fields: f.orderFields(), Order: "id asc", Limit: watchLimit}, &rows); err != nil {
+		odoo.Query{Fields: append(f.orderFields(), f.Message), Order: "id asc", Limit: watchLimit}, &rows); err != nil {
 		return 0, 0, fmt.Errorf("sweep: read pending orders: %w", err)
 	}
 	orders, err := f.decodeOrders(rows)
 	if err != nil {
 		return 0, 0, err
 	}
+	shown := shownMessages(rows, f.Message)
 	var errs []error
 	for _, o := range orders {
 		latest, err := e.journal.Latest(ctx, o.ID)
@@ -187,42 +190,190 @@ func (e *Engine) adoptOdooFlags(ctx context.Context) (adopted, cleared int, err 
 			errs = append(errs, e.odoo.Write(ctx, "pos.order", []int64{o.ID}, map[string]any{f.State: StateFailed, f.Message: msgLostTrack()}))
 			continue
 		}
-		a, err := e.adopt(ctx, o)
+		followed, err := e.followForeign(ctx, o, shown[o.ID])
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("sweep: order %d: %w", o.ID, err))
 			continue
 		}
-		adopted++
-		e.log.Warn().Int64("order", o.ID).Str("intent", a.IntentID).Str("external_id", a.ExternalID).
-			Msg("adopted a pending intent the journal did not know")
-		e.polls.schedule(a.ID, e.cfg.Now())
+		if followed {
+			adopted++
+		} else {
+			cleared++
+		}
 	}
 	return adopted, cleared, errors.Join(errs...)
 }
 
-func (e *Engine) adopt(ctx context.Context, o order) (journal.Attempt, error) {
-	ext := o.ExternalID
-	seq := 0
-	if i := strings.LastIndexByte(ext, '-'); i >= 0 {
-		seq, _ = strconv.Atoi(ext[i+1:])
+// Reasons of the attempts the sweep journals for an intent it did not
+// create (journal.Attempt.Reason). The report lists every attempt with one
+// of them (IsForeign).
+const (
+	ReasonForeignCharged  = "adopted_charged" // Compago says charged: parked for a person, no payment line
+	ReasonForeignNotFound = "adopted_unknown" // Compago does not know the intent
+	ReasonForeignEnded    = "adopted"         // cancelled or expired: no money was taken
+	maxIntentIDLen        = 64                // Compago's ids are UUIDs (36 characters)
+	foreignExternalPrefix = "adopted-"        // the externalId journaled when Odoo's is not ours
+)
+
+// IsForeign reports whether the attempt was journaled for an intent this
+// journal did not create.
+func IsForeign(a journal.Attempt) bool {
+	switch a.Reason {
+	case ReasonForeignCharged, ReasonForeignNotFound, ReasonForeignEnded:
+		return true
 	}
-	if latest, err := e.journal.Latest(ctx, o.ID); err == nil && latest.Seq >= seq {
+	return false
+}
+
+// followForeign handles an order Odoo shows pending on an intent id the
+// journal did not create: a journal restored from an old backup, a second
+// install, or anyone who can write a pos.order (a cashier) naming an intent
+// of the organization (another store, another system, an old sale whose
+// rows were pruned).
+//
+// The rule: such an intent id is never money. Compago's GET answer carries
+// neither the amount nor the externalId, so nothing the daemon can ask ties
+// the charge to this order or to its amount; the one proof there could be,
+// the amount Compago answered at create, exists only in the journal of the
+// daemon that created it. So the intent is followed (read at each sweep,
+// the cashier told it is being checked) and, once final:
+//   - charged: journaled as failed and parked (Attention) with the cashier
+//     told the back office must check the charge; no payment line is added
+//     and the order is not completed. A person compares the charge with the
+//     order at Compago and adds the payment by hand if it is this order's.
+//   - cancelled or expired: journaled as such; no money was taken.
+//   - unknown to Compago: journaled as failed.
+//
+// followed is false when the order was set to failed at once (an id that
+// cannot be Compago's, or one the journal holds for another order).
+func (e *Engine) followForeign(ctx context.Context, o order, shown string) (followed bool, err error) {
+	f := e.cfg.Fields
+	refuse := func(msg string) (bool, error) {
+		e.log.Warn().Int64("order", o.ID).Str("intent", o.IntentID).
+			Msg("an order names a Compago intent this daemon did not create; set to failed, nothing recorded")
+		return false, e.odoo.Write(ctx, "pos.order", []int64{o.ID}, map[string]any{f.State: StateFailed, f.Message: msg})
+	}
+	if !plausibleIntentID(o.IntentID) {
+		return refuse(msgForeignInvalid())
+	}
+	known, err := e.journal.ByIntent(ctx, o.IntentID)
+	switch {
+	case err == nil && known.OrderID == o.ID:
+		// An older attempt of this very order: Odoo shows what it no
+		// longer is. The latest attempt speaks for the order.
+		latest, err := e.journal.Latest(ctx, o.ID)
+		if err != nil {
+			return false, err
+		}
+		return false, e.touch(ctx, latest.ID, "")
+	case err == nil:
+		return refuse(msgForeignOtherOrder())
+	case !errors.Is(err, journal.ErrNotFound):
+		return false, err
+	}
+	in, err := e.compago.Get(ctx, o.IntentID)
+	var a journal.Attempt
+	switch {
+	case errors.Is(err, compago.ErrIntentNotFound):
+		a = journal.Attempt{State: journal.Failed, Reason: ReasonForeignNotFound, Message: msgForeignNotFound()}
+	case err != nil:
+		return false, fmt.Errorf("read intent %s: %w", o.IntentID, err)
+	case in.Charged():
+		a = journal.Attempt{State: journal.Failed, Reason: ReasonForeignCharged, Message: msgForeignCharged(o.IntentID), Attention: true}
+	case in.Status == compago.StatusCancelled:
+		a = journal.Attempt{State: journal.Cancelled, Reason: ReasonForeignEnded, Message: msgCancelledOnTerminal()}
+	case in.Expired:
+		a = journal.Attempt{State: journal.Expired, Reason: ReasonForeignEnded, Message: msgExpired()}
+	default:
+		// Still on the terminal: say so once, look again at the next sweep.
+		e.log.Warn().Int64("order", o.ID).Str("intent", o.IntentID).
+			Msg("following a pending intent the journal did not create; a charge will not be recorded without a person")
+		if shown == msgForeignPending() {
+			return true, nil
+		}
+		return true, e.odoo.Write(ctx, "pos.order", []int64{o.ID}, map[string]any{f.Message: msgForeignPending()})
+	}
+	a, err = e.journalForeign(ctx, o, a)
+	if err != nil {
+		return false, err
+	}
+	ev := e.log.Warn()
+	if a.Attention {
+		ev = e.log.Error()
+	}
+	ev.Int64("order", o.ID).Str("intent", a.IntentID).Str("external_id", a.ExternalID).Str("state", string(a.State)).
+		Str("reason", a.Reason).Bool("attention", a.Attention).
+		Msg("an intent the journal did not create ended; journaled without recording any payment")
+	return true, nil
+}
+
+// journalForeign inserts the final attempt a for the order's foreign
+// intent. The externalId Odoo shows is kept only when it has the shape
+// this database's would (<prefix>-<order>-<n>, n past the order's last
+// attempt): anything else a cashier wrote could clash with an externalId
+// this daemon will use. The amount is the order's claim, not a charge.
+func (e *Engine) journalForeign(ctx context.Context, o order, a journal.Attempt) (journal.Attempt, error) {
+	seq := 1
+	if latest, err := e.journal.Latest(ctx, o.ID); err == nil {
 		seq = latest.Seq + 1
+	} else if !errors.Is(err, journal.ErrNotFound) {
+		return a, err
 	}
-	if seq <= 0 {
-		seq = 1
+	ext := foreignExternalPrefix + o.IntentID
+	if n, ok := ourSeq(o.ExternalID, e.cfg.ExternalIDPrefix, o.ID); ok && n >= seq {
+		ext, seq = o.ExternalID, n
 	}
-	if ext == "" {
-		ext = fmt.Sprintf("adopted-%s", o.IntentID)
+	terminal := o.Terminal
+	if ValidTerminal(terminal) != nil {
+		terminal = ""
 	}
 	amount := o.Amount
-	if amount == 0 {
-		amount = o.due()
+	if amount <= 0 {
+		amount = max(o.due(), 0)
 	}
-	return e.journal.Insert(ctx, journal.Attempt{
-		OrderID: o.ID, Seq: seq, ExternalID: ext, IntentID: o.IntentID, Terminal: o.Terminal,
-		Amount: amount, State: journal.Pending, Reason: "adopted", Message: msgWaiting(amount, o.Terminal),
-	})
+	a.OrderID, a.Seq, a.ExternalID, a.IntentID, a.Terminal, a.Amount = o.ID, seq, ext, o.IntentID, terminal, amount
+	return e.journal.Insert(ctx, a)
+}
+
+// ourSeq returns n when ext is "<prefix>-<order>-<n>".
+func ourSeq(ext, prefix string, orderID int64) (int, bool) {
+	rest, ok := strings.CutPrefix(ext, fmt.Sprintf("%s-%d-", prefix, orderID))
+	if !ok || rest == "" || len(rest) > 6 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	if err != nil || n < 1 || strconv.Itoa(n) != rest {
+		return 0, false
+	}
+	return n, true
+}
+
+// plausibleIntentID accepts what could be a Compago intent id (a UUID:
+// letters, digits, '-' and '_', at most maxIntentIDLen), so that text a
+// cashier wrote is neither sent to Compago nor journaled.
+func plausibleIntentID(id string) bool {
+	if id == "" || len(id) > maxIntentIDLen {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// shownMessages reads the cashier's sentence of each order row.
+func shownMessages(rows []map[string]json.RawMessage, field string) map[int64]string {
+	out := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		var id int64
+		var msg odoo.String
+		if json.Unmarshal(r["id"], &id) == nil && json.Unmarshal(r[field], &msg) == nil {
+			out[id] = string(msg)
+		}
+	}
+	return out
 }
 
 // Recover plans the work the journal holds from a previous run: pending

@@ -93,34 +93,57 @@ func TestCompagoOutageDuringCreateIsRetriedWithTheSameExternalID(t *testing.T) {
 	w.CheckInvariants()
 }
 
-func TestSweepAdoptsAPendingOrderTheJournalDoesNotKnow(t *testing.T) {
+// An order Odoo shows pending on an intent the journal never created (a
+// journal restored from an old backup, or a cashier's hand) is followed,
+// but its charge is never recorded as money: the cashier is told the back
+// office must check it, and the attempt is parked for a person.
+func TestSweepFollowsAnIntentItDidNotCreateButNeverRecordsItsCharge(t *testing.T) {
 	w := newWorld(t, worldOptions{})
 	id := w.NewOrder(88, nil)
-	// Odoo says pending on an intent; the journal (restored from an old
-	// backup, say) has never heard of it.
 	in := w.createAtCompago(fmt.Sprintf("sandbox-%d-1", id), "TERMINAL-003", 8800)
 	w.Flag(id, map[string]any{"x_compago_state": "pending", "x_compago_intent_id": in.ID,
 		"x_compago_external_id": fmt.Sprintf("sandbox-%d-1", id), "x_compago_terminal": "TERMINAL-003"})
 	lost := w.NewOrder(12, nil)
 	w.Flag(lost, map[string]any{"x_compago_state": "pending"})
+	other := w.NewOrder(30, nil)
+	w.Flag(other, map[string]any{"x_compago_state": "pending", "x_compago_intent_id": "=HYPERLINK(\"x\")\x1b[2J"})
 
 	d := w.startDaemon(nil)
 	r, err := d.eng.SweepOnce(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Adopted != 1 || r.Cleared != 1 {
-		t.Fatalf("sweep report %+v, want 1 adopted and 1 cleared", r)
+	if r.Adopted != 1 || r.Cleared != 2 {
+		t.Fatalf("sweep report %+v, want 1 followed and 2 cleared", r)
 	}
 	if o := w.WaitState(lost, connector.StateFailed); !strings.Contains(o["x_compago_message"].(string), "no record") {
 		t.Errorf("the order pending without an intent reads %q", o["x_compago_message"])
 	}
-	w.Compago.ApproveTerminal("TERMINAL-003")
-	o := w.WaitState(id, connector.StatePaid)
-	if pays := w.Payments(id); len(pays) != 1 || simworld.Float(pays[0]["amount"]) != 88 {
-		t.Fatalf("adopted payment: order %v, lines %v", o, pays)
+	if o := w.WaitState(other, connector.StateFailed); !strings.Contains(o["x_compago_message"].(string), "not a Compago payment") {
+		t.Errorf("the order pending on garbage reads %q", o["x_compago_message"])
 	}
-	w.CheckInvariants()
+	if msg := w.Order(id)["x_compago_message"].(string); !strings.Contains(msg, "did not start") {
+		t.Errorf("the followed order reads %q, want to be told it is being checked", msg)
+	}
+	if _, err := d.journal.Latest(context.Background(), id); err == nil {
+		t.Errorf("a pending foreign intent was journaled: the poller would record its charge")
+	}
+
+	w.Compago.ApproveTerminal("TERMINAL-003")
+	if _, err := d.eng.SweepOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	o := w.WaitState(id, connector.StateFailed)
+	if pays := w.Payments(id); len(pays) != 0 || o["state"] != "draft" {
+		t.Fatalf("a charge the journal did not create was recorded: order %v, lines %v", o, pays)
+	}
+	a, err := d.journal.Latest(context.Background(), id)
+	if err != nil || a.State != journal.Failed || !a.Attention || a.Reason != connector.ReasonForeignCharged || a.IntentID != in.ID {
+		t.Fatalf("journal attempt %+v, %v; want failed, parked, reason %s", a, err, connector.ReasonForeignCharged)
+	}
+	if a.ExternalID != fmt.Sprintf("sandbox-%d-1", id) {
+		t.Errorf("externalId %q; want Odoo's, which has this database's shape", a.ExternalID)
+	}
 }
 
 func TestSweepPrunesOnlySettledAttemptsPastTheRetention(t *testing.T) {

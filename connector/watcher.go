@@ -199,6 +199,10 @@ func refusalOfOrder(o order, sessionState string) string {
 		return msgTooMuch(o.Amount, o.due())
 	case sessionState != "opened":
 		return msgSessionClosed()
+	case o.Terminal != "" && ValidTerminal(o.Terminal) != nil:
+		// Anyone who can write the order writes this field: it is checked
+		// before it is journaled, sent to Compago or shown to anyone.
+		return msgBadTerminal()
 	}
 	return ""
 }

@@ -95,6 +95,7 @@ func TestDebianPackageHoldsBinaryUnitConfigAndUser(t *testing.T) {
 		"-rw-r----- root/root .* ./etc/compago-connector/config.yaml\n",
 		" ./usr/share/doc/compago-connector/README.md\n",
 		" ./usr/share/doc/compago-connector/compago-connector.example.yaml\n",
+		" ./usr/share/doc/compago-connector/store-dsn.conf\n",
 	} {
 		if !regexp.MustCompile(want).MatchString(contents) {
 			t.Errorf("the package lacks %q:\n%s", want, contents)

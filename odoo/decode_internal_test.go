@@ -72,3 +72,27 @@ func TestSecretsAreScrubbedFromServerText(t *testing.T) {
 		t.Errorf("error shows the key: %v", e)
 	}
 }
+
+// With a short password (here "p"), blanking it out of Odoo's text showed
+// where it was ("exceeded max de[redacted]th") and broke the exception's
+// class name. A secret shorter than minRedactLen is never searched for:
+// Odoo's text is withheld instead, and the class name, which the daemon
+// branches on, is kept when it is a plain dotted class path.
+func TestShortPasswordIsNeitherRevealedByRedactionNorBreaksErrors(t *testing.T) {
+	c := &conn{cfg: Config{Password: "p"}}
+	e := c.seal(&Error{Name: excUserError, Message: "exceeded max depth: p given", FaultCode: "warning -- p"})
+	if s := e.Error(); strings.Contains(s, "[redacted]") || strings.Contains(s, "depth") || strings.Contains(s, "p given") {
+		t.Errorf("error with a short password reads %q: it must not echo Odoo's text", s)
+	}
+	if !IsUserError(e) {
+		t.Errorf("a UserError is no longer recognised with a short password: %#v", e)
+	}
+	hostile := c.seal(&Error{Name: "p\x1b[2J", Message: "x"})
+	if hostile.Name != "" {
+		t.Errorf("a name that is not a class path was kept: %q", hostile.Name)
+	}
+	long := &conn{cfg: Config{Password: "k3y-abcdef"}}
+	if e := long.seal(&Error{Name: excUserError, Message: "Order is not fully paid"}); e.Message != "Order is not fully paid" {
+		t.Errorf("with a long password Odoo's message must be kept: %q", e.Message)
+	}
+}

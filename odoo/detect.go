@@ -23,7 +23,7 @@ func (c *Client) detectVersion(ctx context.Context) (Version, error) {
 			VersionInfo []any  `json:"version_info"`
 			Version     string `json:"version"`
 		}
-		if json.Unmarshal(a.body, &wv) == nil && len(wv.VersionInfo) > 0 {
+		if checkJSONDepth(a.body) == nil && json.Unmarshal(a.body, &wv) == nil && len(wv.VersionInfo) > 0 {
 			if v, ok := parseVersion(wv.VersionInfo, wv.Version); ok {
 				return v, nil
 			}

@@ -129,7 +129,7 @@ func faultyClient(t *testing.T, s setup, timeout time.Duration) (*odoo.Client, *
 	f := &faulty{next: replay.Config.Handler}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
-	c, err := odoo.New(odoo.Config{URL: srv.URL, Database: dbOf(s.version), Username: "admin", Password: "admin",
+	c, err := odoo.New(odoo.Config{URL: srv.URL, Database: dbOf(s.version), Username: "admin", Password: "admin-long-enough",
 		Protocol: s.p, Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)

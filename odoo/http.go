@@ -13,10 +13,6 @@ import (
 	"unicode/utf8"
 )
 
-// maxResponse bounds what we read from Odoo; fields_get of a big model is a
-// few hundred kilobytes, so this only stops a runaway or hostile answer.
-const maxResponse = 32 << 20
-
 // conn is what every transport shares: the HTTP client, where Odoo is, who
 // we are. It is the only place that puts bytes on the wire.
 type conn struct {
@@ -84,17 +80,45 @@ func notSent(err error) bool {
 	return errors.As(err, &dns)
 }
 
+// minRedactLen is the shortest secret searched for in text to blank it
+// out. Blanking a shorter one tells more than it hides: with the password
+// "p", Odoo's "exceeded max depth" read "exceeded max de[redacted]th", and
+// the class name odoo.exceptions.UserError stopped matching. Eight
+// characters: an API key is 40, and nothing shorter occurs by chance in a
+// message often enough to mark a place.
+const minRedactLen = 8
+
+// withheld replaces Odoo's text when the secret is too short to blank out.
+const withheld = "Odoo's message withheld: the configured password is shorter than 8 characters, too short to remove from it safely"
+
+// shortSecret reports a password too short to search for.
+func (c *conn) shortSecret() bool {
+	return c.cfg.Password != "" && len(c.cfg.Password) < minRedactLen
+}
+
 // redact removes the password from a transport error's text while keeping
-// the chain for errors.Is (context.DeadlineExceeded and friends).
+// the chain for errors.Is (context.DeadlineExceeded and friends). With a
+// short password, an error carrying Odoo's text is sealed instead (its text
+// withheld); the others are our own stack's and never hold the password.
 func (c *conn) redact(err error) error {
-	if err == nil || c.cfg.Password == "" || !strings.Contains(err.Error(), c.cfg.Password) {
+	if err == nil || c.cfg.Password == "" {
+		return err
+	}
+	if c.shortSecret() {
+		if e, ok := err.(*Error); ok {
+			cp := *e
+			return c.seal(&cp)
+		}
+		return err
+	}
+	if !strings.Contains(err.Error(), c.cfg.Password) {
 		return err
 	}
 	return &redactedError{msg: c.redactText(err.Error()), err: err}
 }
 
 func (c *conn) redactText(s string) string {
-	if c.cfg.Password == "" {
+	if c.cfg.Password == "" || c.shortSecret() {
 		return s
 	}
 	return strings.ReplaceAll(s, c.cfg.Password, "[redacted]")
@@ -109,11 +133,27 @@ func (r *redactedError) Error() string { return r.msg }
 func (r *redactedError) Unwrap() error { return r.err }
 
 // seal is the last step for every error a transport builds from an answer:
-// the server's text cannot carry our secret out.
+// the server's text cannot carry our secret out. A long secret is blanked
+// out of the text; with a short one (minRedactLen) the text is withheld,
+// since any of it could hold the secret. The exception's name is kept only
+// as a plain class path (the daemon branches on it), and an XML-RPC fault
+// code only as a number.
 func (c *conn) seal(e *Error) *Error {
-	e.Message = c.redactText(e.Message)
+	if c.shortSecret() {
+		if e.Message != "" {
+			e.Message = withheld
+		}
+		if strings.Trim(e.FaultCode, "0123456789") != "" {
+			e.FaultCode = ""
+		}
+	} else {
+		e.Message = c.redactText(e.Message)
+		e.FaultCode = c.redactText(e.FaultCode)
+	}
 	e.Name = c.redactText(e.Name)
-	e.FaultCode = c.redactText(e.FaultCode)
+	if e.Name != "" && (len(e.Name) > 200 || !className.MatchString(e.Name)) { // className: xmlrpc.go
+		e.Name = ""
+	}
 	e.Err = c.redact(e.Err)
 	return e
 }

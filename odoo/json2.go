@@ -83,6 +83,9 @@ func json2Body(call Call) ([]byte, error) {
 // decodeJSON2 reads a JSON-2 answer: 200 with the bare result, or an error
 // status with Odoo's serialized exception as the body.
 func decodeJSON2(status int, body []byte) (json.RawMessage, *Error) {
+	if err := checkJSONDepth(body); err != nil {
+		return nil, &Error{Message: "malformed JSON-2 answer", Err: err, HTTPStatus: status, noAnswer: true, sent: true}
+	}
 	if status/100 == 2 {
 		var raw json.RawMessage
 		if err := json.Unmarshal(body, &raw); err != nil {

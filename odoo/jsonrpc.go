@@ -83,7 +83,11 @@ type odooException struct {
 // null result (Odoo omits it when the method returned None).
 func decodeJSONRPC(status int, body []byte) (json.RawMessage, *Error) {
 	var r jsonRPCResponse
-	if err := json.Unmarshal(body, &r); err != nil || r.JSONRPC != "2.0" {
+	err := checkJSONDepth(body)
+	if err == nil {
+		err = json.Unmarshal(body, &r)
+	}
+	if err != nil || r.JSONRPC != "2.0" {
 		if status/100 != 2 {
 			return nil, httpFailure(ProtocolJSONRPC, "", answer{status: status, body: body}, "/jsonrpc")
 		}

@@ -131,6 +131,9 @@ func decodeXMLRPC(status int, body []byte) (raw json.RawMessage, e *Error) {
 	if status/100 != 2 {
 		return nil, httpFailure(ProtocolXMLRPC, "", answer{status: status, body: body}, "/xmlrpc/2")
 	}
+	if err := checkXMLDepth(body); err != nil {
+		return nil, &Error{Message: "malformed XML-RPC answer", Err: err, HTTPStatus: status, noAnswer: true, sent: true}
+	}
 	resp := xmlrpc.Response(body)
 	if err := resp.Err(); err != nil {
 		return faultResult(resp, err, status)

@@ -26,7 +26,7 @@ func runSetup(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if err := oc.Connect(ctx); err != nil {
-		return fmt.Errorf("connect to Odoo at %s: %w", cfg.Odoo.URL, err)
+		return fmt.Errorf("connect to Odoo at %s: %w", config.RedactURL(cfg.Odoo.URL), err)
 	}
 	return setupOdoo(ctx, oc, cfg, stdout)
 }
@@ -90,7 +90,7 @@ func checkOdoo(ctx context.Context, cfg *config.Config, line func(bool, string, 
 		line(false, "odoo login", fmt.Sprintf("%v (check odoo.url, odoo.database, odoo.username, odoo.password)", err))
 		return
 	}
-	line(true, "odoo login", fmt.Sprintf("%s, Odoo %s over %s, uid %d", cfg.Odoo.URL, oc.Version().Serie, oc.Protocol(), oc.UID()))
+	line(true, "odoo login", fmt.Sprintf("%s, Odoo %s over %s, uid %d", config.RedactURL(cfg.Odoo.URL), oc.Version().Serie, oc.Protocol(), oc.UID()))
 	fields := connector.DefaultFields().WithOverrides(cfg.Connector.Fields)
 	var present []struct {
 		Name string `json:"name"`
@@ -128,7 +128,7 @@ func checkCompago(ctx context.Context, cfg *config.Config, line func(bool, strin
 	_, err = cc.Get(ctx, "00000000-0000-0000-0000-000000000000")
 	switch {
 	case err == nil, errors.Is(err, compago.ErrIntentNotFound):
-		line(true, "compago key", "accepted by "+cfg.Compago.BaseURL)
+		line(true, "compago key", "accepted by "+config.RedactURL(cfg.Compago.BaseURL))
 	case errors.Is(err, compago.ErrUnauthorized):
 		line(false, "compago key", "rejected: check compago.api_key")
 	default:

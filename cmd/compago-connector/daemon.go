@@ -46,8 +46,8 @@ func runDaemon(ctx context.Context, args []string, stderr io.Writer) error {
 	for _, w := range warnings {
 		log.Warn().Msg(w)
 	}
-	log.Info().Str("version", buildVersion()).Str("odoo", cfg.Odoo.URL).Str("database", cfg.Odoo.Database).
-		Str("compago", cfg.Compago.BaseURL).Str("journal", cfg.Store.Path).Msg("starting")
+	log.Info().Str("version", buildVersion()).Str("odoo", config.RedactURL(cfg.Odoo.URL)).Str("database", cfg.Odoo.Database).
+		Str("compago", config.RedactURL(cfg.Compago.BaseURL)).Str("journal", cfg.Store.Path).Msg("starting")
 	return runEngine(ctx, cfg, log)
 }
 
@@ -72,7 +72,7 @@ func runEngine(ctx context.Context, cfg *config.Config, log zerolog.Logger) erro
 	if err != nil {
 		return err
 	}
-	ops.ready(cfg.Odoo.URL)
+	ops.ready(config.RedactURL(cfg.Odoo.URL))
 	if err := connectOdoo(ctx, oc, log); err != nil {
 		if ctx.Err() != nil {
 			return nil

@@ -32,13 +32,19 @@ type doctor struct {
 	failed bool
 }
 
-func (d *doctor) ok(name, detail string) { fmt.Fprintf(d.out, "OK   %s: %s\n", name, detail) }
+// Details quote Odoo, Compago and the service: printed escaped, so that
+// their text cannot run on the admin's terminal.
+func (d *doctor) ok(name, detail string) {
+	fmt.Fprintf(d.out, "OK   %s: %s\n", printable(name), printable(detail))
+}
 
-func (d *doctor) skip(name, detail string) { fmt.Fprintf(d.out, "SKIP %s: %s\n", name, detail) }
+func (d *doctor) skip(name, detail string) {
+	fmt.Fprintf(d.out, "SKIP %s: %s\n", printable(name), printable(detail))
+}
 
 func (d *doctor) fail(name, detail, fix string) {
 	d.failed = true
-	fmt.Fprintf(d.out, "FAIL %s: %s; fix: %s\n", name, detail, fix)
+	fmt.Fprintf(d.out, "FAIL %s: %s; fix: %s\n", printable(name), printable(detail), printable(fix))
 }
 
 // runDoctor checks everything the daemon needs, from the config file's
@@ -72,7 +78,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		d.checkOdooSetup(ctx, cfg, oc, j)
 	}
 	d.checkCompagoKey(ctx, cfg)
-	d.checkDaemon(ctx, cfg.HTTP.Addr)
+	d.checkDaemon(ctx, cfg.HTTP.Addr, cfg.Compago.APIKey.Value())
 	if d.failed {
 		return exitCode(1)
 	}
@@ -165,10 +171,10 @@ func (d *doctor) checkOdooLogin(ctx context.Context, cfg *config.Config) *odoo.C
 		d.fail("odoo login", err.Error(), "check odoo.database, odoo.username and the odoo-password credential (an API key of that user works)")
 		return nil
 	default:
-		d.fail("odoo login", err.Error(), "check odoo.url and that Odoo answers from this host: curl "+cfg.Odoo.URL+"/web/webclient/version_info")
+		d.fail("odoo login", err.Error(), "check odoo.url and that Odoo answers from this host: curl "+config.RedactURL(cfg.Odoo.URL)+"/web/webclient/version_info")
 		return nil
 	}
-	d.ok("odoo login", fmt.Sprintf("%s as %s (uid %d) over %s", cfg.Odoo.URL, cfg.Odoo.Username, oc.UID(), oc.Protocol()))
+	d.ok("odoo login", fmt.Sprintf("%s as %s (uid %d) over %s", config.RedactURL(cfg.Odoo.URL), cfg.Odoo.Username, oc.UID(), oc.Protocol()))
 	if v := oc.Version(); v.Major >= 16 {
 		d.ok("odoo version", v.Serie+" is supported")
 	} else {
@@ -272,16 +278,19 @@ func (d *doctor) checkCompagoKey(ctx context.Context, cfg *config.Config) {
 	_, err = cc.Get(ctx, "00000000-0000-0000-0000-000000000000")
 	switch {
 	case err == nil, errors.Is(err, compago.ErrIntentNotFound):
-		d.ok("compago key", "accepted by "+cfg.Compago.BaseURL)
+		d.ok("compago key", "accepted by "+config.RedactURL(cfg.Compago.BaseURL))
 	case errors.Is(err, compago.ErrUnauthorized):
-		d.fail("compago key", "rejected by "+cfg.Compago.BaseURL, "put the organization's API key in the compago-api-key credential (or compago.api_key_file)")
+		d.fail("compago key", "rejected by "+config.RedactURL(cfg.Compago.BaseURL), "put the organization's API key in the compago-api-key credential (or compago.api_key_file)")
 	default:
 		d.fail("compago", err.Error(), "check compago.base_url and that this host reaches it (proxy, firewall)")
 	}
 }
 
-// checkDaemon asks the running service's /readyz, when there is one.
-func (d *doctor) checkDaemon(ctx context.Context, addr string) {
+// checkDaemon asks the running service's /readyz, when there is one. What
+// answers must prove it is this daemon (healthproof.go): any local user
+// can listen on http.addr while the service is down. Redirects are not
+// followed, and the answer's text is shown escaped.
+func (d *doctor) checkDaemon(ctx context.Context, addr, apiKey string) {
 	if addr == "" {
 		d.skip("service", "http.addr is empty: no /readyz to ask")
 		return
@@ -293,12 +302,24 @@ func (d *doctor) checkDaemon(ctx context.Context, addr string) {
 		d.fail("service", err.Error(), "correct http.addr")
 		return
 	}
-	resp, err := http.DefaultClient.Do(req)
+	nonce := newNonce()
+	req.Header.Set(nonceHeader, nonce)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
 	if err != nil {
 		d.skip("service", "not running, or not listening on "+addr+": start it with systemctl start compago-connector")
 		return
 	}
 	defer resp.Body.Close()
+	const impostor = "find what listens there (ss -ltnp) and stop it; then start the service with systemctl start compago-connector"
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		d.fail("service", fmt.Sprintf("something other than compago-connector answers on %s: it redirects (HTTP %d)", addr, resp.StatusCode), impostor)
+		return
+	}
+	if !validProof(proofKey(apiKey), nonce, resp.Header.Get(proofHeader)) {
+		d.fail("service", "something answers on "+addr+" but cannot prove it is compago-connector running with this configuration's Compago key", impostor)
+		return
+	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	report := strings.Join(strings.Fields(strings.ReplaceAll(string(body), "\n", "; ")), " ")
 	if resp.StatusCode != http.StatusOK {

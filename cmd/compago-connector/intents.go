@@ -14,6 +14,7 @@ import (
 	"github.com/compago-odoo/connector/config"
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/connector/reconcile"
+	"github.com/compago-odoo/connector/connector/safetext"
 )
 
 const intentsUsage = `Usage: compago-connector intents COMMAND [flags]
@@ -140,10 +141,14 @@ func (c *intentsCmd) list(ctx context.Context, pos []string) error {
 	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tORDER\tEXTERNAL ID\tINTENT\tTERMINAL\tAMOUNT\tSTATE\tODOO\tUPDATED\tMESSAGE")
+	// Terminal, message and ids come from Odoo (a cashier writes them) or
+	// Compago: escaped, so that they neither run on the admin's terminal
+	// nor forge a row.
+	esc := safetext.Terminal
 	for _, a := range list {
-		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.OrderID, a.ExternalID, dashed(a.IntentID),
-			dashed(a.Terminal), reconcile.Money(a.Amount), stateLabel(a), syncLabel(a),
-			a.UpdatedAt.Local().Format(time.DateTime), a.Message)
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.OrderID, esc(a.ExternalID), esc(dashed(a.IntentID)),
+			esc(dashed(a.Terminal)), reconcile.Money(a.Amount), esc(stateLabel(a)), esc(syncLabel(a)),
+			a.UpdatedAt.Local().Format(time.DateTime), esc(a.Message))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -208,13 +213,14 @@ func (c *intentsCmd) show(ctx context.Context, pos []string) error {
 		{"message", dashed(a.Message)}, {"odoo", syncLabel(a)}, {"last error", dashed(a.LastError)},
 		{"created", a.CreatedAt.Local().Format(time.RFC3339)}, {"updated", a.UpdatedAt.Local().Format(time.RFC3339)},
 	} {
-		fmt.Fprintf(tw, "%s:\t%s\n", l[0], l[1])
+		fmt.Fprintf(tw, "%s:\t%s\n", l[0], safetext.Terminal(l[1]))
 	}
 	tw.Flush()
 	fmt.Fprintln(c.stdout, "\nhistory:")
 	tw = tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	for _, e := range events {
-		fmt.Fprintf(tw, "  %s\t%s → %s\t%s\t%s\n", e.At.Local().Format(time.DateTime), dashed(string(e.From)), e.To, dashed(e.Reason), e.Message)
+		fmt.Fprintf(tw, "  %s\t%s → %s\t%s\t%s\n", e.At.Local().Format(time.DateTime), safetext.Terminal(dashed(string(e.From))),
+			safetext.Terminal(string(e.To)), safetext.Terminal(dashed(e.Reason)), safetext.Terminal(e.Message))
 	}
 	return tw.Flush()
 }

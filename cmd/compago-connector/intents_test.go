@@ -28,23 +28,31 @@ import (
 // simulators on loopback), the daemon running on its journal, and a config
 // file the admin commands read.
 type adminWorld struct {
-	t       *testing.T
-	odoo    *odoosim.Server
-	compago *compagosim.Server
-	odooURL string
-	config  string // the config file
-	journal string
-	seed    odoosim.Seed
+	t          *testing.T
+	odoo       *odoosim.Server
+	compago    *compagosim.Server
+	odooURL    string
+	compagoURL string
+	config     string // the config file
+	journal    string
+	seed       odoosim.Seed
 }
 
 func startAdminWorld(t *testing.T) *adminWorld {
+	t.Helper()
+	return startAdminWorldSweeping(t, "@every 1h")
+}
+
+// startAdminWorldSweeping is startAdminWorld with the daemon's sweep on
+// the given schedule.
+func startAdminWorldSweeping(t *testing.T, sweep string) *adminWorld {
 	t.Helper()
 	w := &adminWorld{t: t, odoo: odoosim.New(odoosim.Options{}), compago: compagosim.New(compagosim.Options{})}
 	os1 := httptest.NewServer(w.odoo)
 	t.Cleanup(os1.Close)
 	cs := httptest.NewServer(w.compago)
 	t.Cleanup(cs.Close)
-	w.seed, w.odooURL = w.odoo.Seed(), os1.URL
+	w.seed, w.odooURL, w.compagoURL = w.odoo.Seed(), os1.URL, cs.URL
 	dir := t.TempDir()
 	w.journal = filepath.Join(dir, "journal.db")
 	w.config = filepath.Join(dir, "compago-connector.yaml")
@@ -61,7 +69,7 @@ http: {addr: ""}
 	if _, err := connector.EnsureFields(context.Background(), oc, connector.DefaultFields()); err != nil {
 		t.Fatal(err)
 	}
-	w.startDaemon(os1.URL, cs.URL)
+	w.startDaemon(os1.URL, cs.URL, sweep)
 	return w
 }
 
@@ -79,7 +87,7 @@ func (w *adminWorld) odooClient() *odoo.Client {
 
 // startDaemon runs the engine on the journal, holding its lock, as
 // `compago-connector run` does.
-func (w *adminWorld) startDaemon(odooURL, compagoURL string) {
+func (w *adminWorld) startDaemon(odooURL, compagoURL, sweep string) {
 	w.t.Helper()
 	j, err := journal.OpenSQLite(context.Background(), w.journal, journal.Options{})
 	if err != nil {
@@ -91,7 +99,7 @@ func (w *adminWorld) startDaemon(odooURL, compagoURL string) {
 	}
 	eng, err := connector.New(connector.Config{
 		PaymentMethod: "Compago", WatchInterval: 20 * time.Millisecond, PollInterval: 40 * time.Millisecond,
-		ExternalIDPrefix: "sandbox", SweepSchedule: "@every 1h", DrainTimeout: 5 * time.Second,
+		ExternalIDPrefix: "sandbox", SweepSchedule: sweep, DrainTimeout: 5 * time.Second,
 		LateChargeGrace: time.Second, // a retry after a cancel waits this long for a late charge
 		Logger:          zerolog.New(zerolog.NewTestWriter(w.t)).Level(zerolog.InfoLevel),
 	}, j, w.odooClient(), cc)

@@ -5,15 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/compago-odoo/connector/config"
 	"github.com/compago-odoo/connector/connector"
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/connector/reconcile"
+	"github.com/compago-odoo/connector/connector/safetext"
 	"github.com/compago-odoo/connector/odoo"
 )
 
 // refused ends an intents command that changed nothing, with the reason.
 func (c *intentsCmd) refused(format string, args ...any) error {
-	fmt.Fprintf(c.stderr, "not done: "+format+"\n", args...)
+	// The reason may quote Odoo (an order's state, a last error): escaped.
+	fmt.Fprintf(c.stderr, "not done: %s\n", safetext.Terminal(fmt.Sprintf(format, args...)))
 	return exitCode(1)
 }
 
@@ -141,7 +144,7 @@ func (c *intentsCmd) order(ctx context.Context, id int64) (*odoo.Client, connect
 		return nil, fields, orderState{}, err
 	}
 	if err := oc.Connect(ctx); err != nil {
-		return nil, fields, orderState{}, fmt.Errorf("connect to Odoo at %s: %w", c.cfg.Odoo.URL, err)
+		return nil, fields, orderState{}, fmt.Errorf("connect to Odoo at %s: %w", config.RedactURL(c.cfg.Odoo.URL), err)
 	}
 	var rows []map[string]json.RawMessage
 	if err := oc.Read(ctx, "pos.order", []int64{id}, []string{"state", "amount_total", "amount_paid", fields.State}, &rows); err != nil {

@@ -10,7 +10,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/compago-odoo/connector/connector/safetext"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -44,7 +47,7 @@ func main() {
 	case errors.Is(err, flag.ErrHelp):
 		os.Exit(2)
 	default:
-		fmt.Fprintln(os.Stderr, "compago-connector:", err)
+		fmt.Fprintln(os.Stderr, "compago-connector:", printable(err.Error()))
 		os.Exit(1)
 	}
 }
@@ -89,4 +92,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
 	return exitCode(2)
+}
+
+// printable escapes what a terminal would run in a message that may quote
+// Odoo or Compago, line by line: an error of several lines (every problem
+// of a config) stays readable.
+func printable(msg string) string {
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		lines[i] = safetext.Terminal(l)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -94,7 +94,7 @@ func newReconciler(ctx context.Context, cfg *config.Config, grace time.Duration,
 	}
 	if err := oc.Connect(ctx); err != nil {
 		j.Close()
-		return nil, nil, fmt.Errorf("connect to Odoo at %s: %w", cfg.Odoo.URL, err)
+		return nil, nil, fmt.Errorf("connect to Odoo at %s: %w", config.RedactURL(cfg.Odoo.URL), err)
 	}
 	cc, err := newCompagoClient(cfg)
 	if err != nil {

@@ -24,6 +24,7 @@ type observability struct {
 	registry *prometheus.Registry
 	observer *metrics.Observer
 	health   *metrics.Health
+	proof    []byte // key of the answer to doctor's challenge (healthproof.go)
 }
 
 func newObservability(j metrics.Journal, hc metrics.HealthConfig) (*observability, error) {
@@ -73,7 +74,7 @@ func (o *observability) handler() http.Handler {
 		}
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(o.registry, promhttp.HandlerOpts{Timeout: 10 * time.Second}))
-	return mux
+	return withProof(o.proof, mux)
 }
 
 // serveHTTP listens on addr (http.addr) and serves until ctx ends. The
@@ -125,6 +126,7 @@ func startOperations(ctx context.Context, cfg *config.Config, j metrics.Journal,
 	if err != nil {
 		return nil, err
 	}
+	obs.proof = proofKey(cfg.Compago.APIKey.Value())
 	o := &operations{observability: obs, sd: newNotifier(os.Getenv), log: log, done: make(chan struct{})}
 	o.stopHTTP = obs.serveHTTP(ctx, cfg.HTTP.Addr, log)
 	loopCtx, cancel := context.WithCancel(ctx)

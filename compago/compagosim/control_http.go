@@ -5,35 +5,38 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
 func (s *Server) controlRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /sim/payment-intents/{id}/approve", func(w http.ResponseWriter, r *http.Request) {
+	control(mux, "POST /sim/payment-intents/{id}/approve", func(w http.ResponseWriter, r *http.Request) {
 		s.answerIntent(w)(s.Approve(r.PathValue("id")))
 	})
-	mux.HandleFunc("POST /sim/payment-intents/{id}/decline", func(w http.ResponseWriter, r *http.Request) {
+	control(mux, "POST /sim/payment-intents/{id}/decline", func(w http.ResponseWriter, r *http.Request) {
 		s.answerIntent(w)(s.Decline(r.PathValue("id")))
 	})
-	mux.HandleFunc("POST /sim/payment-intents/{id}/expire", func(w http.ResponseWriter, r *http.Request) {
+	control(mux, "POST /sim/payment-intents/{id}/expire", func(w http.ResponseWriter, r *http.Request) {
 		s.answerIntent(w)(s.Expire(r.PathValue("id")))
 	})
-	mux.HandleFunc("POST /sim/payment-intents/{id}/charge-late", func(w http.ResponseWriter, r *http.Request) {
+	control(mux, "POST /sim/payment-intents/{id}/charge-late", func(w http.ResponseWriter, r *http.Request) {
 		s.answerIntent(w)(s.ChargeLate(r.PathValue("id")))
 	})
-	mux.HandleFunc("GET /sim/oddities", func(w http.ResponseWriter, r *http.Request) {
+	control(mux, "GET /sim/oddities", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, odditiesView(s.Oddities()))
 	})
-	mux.HandleFunc("POST /sim/oddities", s.handleAddOddity)
-	mux.HandleFunc("DELETE /sim/oddities", func(w http.ResponseWriter, r *http.Request) {
+	control(mux, "POST /sim/oddities", s.handleAddOddity)
+	control(mux, "DELETE /sim/oddities", func(w http.ResponseWriter, r *http.Request) {
 		s.ClearOddities()
 		writeJSON(w, http.StatusOK, odditiesView(nil))
 	})
-	mux.HandleFunc("POST /sim/terminals/{code}/approve", func(w http.ResponseWriter, r *http.Request) {
+	control(mux, "POST /sim/terminals/{code}/approve", func(w http.ResponseWriter, r *http.Request) {
 		s.answerIntent(w)(s.ApproveTerminal(r.PathValue("code")))
 	})
-	mux.HandleFunc("GET /sim/payment-intents", func(w http.ResponseWriter, r *http.Request) {
+	control(mux, "GET /sim/payment-intents", func(w http.ResponseWriter, r *http.Request) {
 		list := s.Intents()
 		out := make([]simIntent, 0, len(list))
 		for _, in := range list {
@@ -41,18 +44,18 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 		}
 		writeJSON(w, http.StatusOK, out)
 	})
-	mux.HandleFunc("GET /sim/terminals", s.handleTerminals)
-	mux.HandleFunc("GET /sim/clock", s.handleClock)
-	mux.HandleFunc("POST /sim/clock", s.handleClock)
-	mux.HandleFunc("GET /sim/faults", func(w http.ResponseWriter, r *http.Request) {
+	control(mux, "GET /sim/terminals", s.handleTerminals)
+	control(mux, "GET /sim/clock", s.handleClock)
+	control(mux, "POST /sim/clock", s.handleClock)
+	control(mux, "GET /sim/faults", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, faultsView(s.currentFaults()))
 	})
-	mux.HandleFunc("POST /sim/faults", s.handleSetFaults)
-	mux.HandleFunc("DELETE /sim/faults", func(w http.ResponseWriter, r *http.Request) {
+	control(mux, "POST /sim/faults", s.handleSetFaults)
+	control(mux, "DELETE /sim/faults", func(w http.ResponseWriter, r *http.Request) {
 		s.ClearFaults()
 		writeJSON(w, http.StatusOK, faultsView(Faults{}))
 	})
-	mux.HandleFunc("GET /sim/stats", func(w http.ResponseWriter, r *http.Request) {
+	control(mux, "GET /sim/stats", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"requests": s.Requests()})
 	})
 }
@@ -259,4 +262,51 @@ func (s *Server) handleAddOddity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, odditiesView(s.Oddities()))
+}
+
+// control registers a control endpoint behind its guard: the control API
+// is unauthenticated, so a web page open in the same browser must not be
+// able to drive it. A state-changing request must say Content-Type:
+// application/json (a cross-site form cannot, and a cross-site fetch that
+// does needs a CORS preflight this server never grants), and every request
+// must name a loopback Host (DNS rebinding points an attacker's name at
+// 127.0.0.1; the Host header still carries that name) or the IP address it
+// arrived on (a sandbox shown on the LAN by address).
+func control(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
+	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if !localHost(r) {
+			writeError(w, http.StatusForbidden, "The control API answers only requests addressed to localhost or to the address it listens on.")
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+				writeError(w, http.StatusUnsupportedMediaType, "The control API takes JSON (Content-Type: application/json).")
+				return
+			}
+		}
+		h(w, r)
+	})
+}
+
+// localHost reports whether the request's Host is loopback, or the IP
+// address the request arrived on. A DNS name other than localhost is
+// refused: that is what a rebinding attack sends.
+func localHost(r *http.Request) bool {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return false
+	}
+	if ip.IsLoopback() {
+		return true
+	}
+	la, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr)
+	return ok && la.IP.Equal(ip)
 }

@@ -106,6 +106,13 @@
 //	DELETE /sim/oddities
 //	GET    /sim/stats                 {"requests": {"GET /api/payment-intent/{id}": 3, ...}}
 //
+// Unauthenticated as it is, the control API must not be reachable from a
+// web page open in the same browser: every request must name a loopback
+// Host (or the IP address it arrived on), else 403 (DNS rebinding sends
+// the attacker's name); every request but a GET must say Content-Type:
+// application/json, else 415 (a cross-site form cannot, and a cross-site
+// fetch that does needs a CORS preflight that is never granted).
+//
 // The clock is Options.Start plus real elapsed time plus every advance.
 // Faults apply to the public API only. "before": a faulted request is
 // rejected with the fault's status and has no effect. "after": the request

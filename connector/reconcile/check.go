@@ -105,6 +105,9 @@ func checkAttempt(w *world, a journal.Attempt, lines []PaymentLine, p checkParam
 	case a.State == journal.Creating && p.now.Sub(a.CreatedAt) > p.grace:
 		add(OutcomeUnknown, 0, "payment request %s still without Compago's answer after %s", a.ExternalID, age(p.now, a.CreatedAt))
 	}
+	if connector.IsForeign(a) {
+		add(UnverifiedIntent, 0, "%s", foreignDetail(a))
+	}
 	if a.Attention {
 		add(NeedsAttention, 0, "parked by the daemon: %s", orDefault(a.LastError, a.Message))
 	}
@@ -173,6 +176,11 @@ func leftFlagged(w *world, p checkParams) []Discrepancy {
 	var out []Discrepancy
 	for _, id := range w.flagged {
 		o := w.orders[id]
+		if why, ok := w.foreign[id]; ok {
+			out = append(out, Discrepancy{Kind: UnverifiedIntent, OrderID: id, IntentID: o.IntentID,
+				Detail: fmt.Sprintf("order %d is %s on intent %s, but %s: no payment is recorded for it without a person", id, o.Flag, o.IntentID, why)})
+			continue
+		}
 		a, ok := w.latest[id]
 		since := o.WriteDate
 		d := Discrepancy{Kind: OrderLeftFlagged, OrderID: id, IntentID: o.IntentID}
@@ -193,6 +201,18 @@ func leftFlagged(w *world, p checkParams) []Discrepancy {
 		out = append(out, d)
 	}
 	return out
+}
+
+// foreignDetail says what the sweep did with an intent it did not create.
+func foreignDetail(a journal.Attempt) string {
+	switch a.Reason {
+	case connector.ReasonForeignCharged:
+		return fmt.Sprintf("order %d named intent %s, which the journal did not create; Compago says it was charged, and no payment was recorded: "+
+			"check at Compago that its amount and externalId are this order's (it claims %s) before adding the payment by hand", a.OrderID, a.IntentID, Money(a.Amount))
+	case connector.ReasonForeignNotFound:
+		return fmt.Sprintf("order %d named intent %s, which the journal did not create and Compago does not know; nothing was recorded", a.OrderID, a.IntentID)
+	}
+	return fmt.Sprintf("order %d named intent %s, which the journal did not create; it ended %s without a charge, nothing was recorded", a.OrderID, a.IntentID, a.State)
 }
 
 func describeIntent(info intentInfo) string {

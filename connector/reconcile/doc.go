@@ -24,6 +24,7 @@
 //	order_left_flagged            requested/pending/cancel_requested while the last attempt is over, or absent
 //	needs_attention               parked by the daemon for a human
 //	odoo_behind                   a change Odoo has not acknowledged past the grace period
+//	unverified_intent             an order names an intent this journal did not create: never recorded as money, a person decides
 //	compago_disagrees             (asked) Compago says charged and the journal not, or the reverse, or does not know the intent
 //
 // Decisions taken where the issue is silent:

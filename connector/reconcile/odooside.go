@@ -126,6 +126,7 @@ func (r *Reconciler) readOrders(ctx context.Context, w *world) error {
 		return err
 	}
 	w.flagged = flagged
+	w.foreign = map[int64]string{}
 	for _, id := range flagged {
 		a, err := r.journal.Latest(ctx, id)
 		switch {
@@ -134,8 +135,31 @@ func (r *Reconciler) readOrders(ctx context.Context, w *world) error {
 		case !errors.Is(err, journal.ErrNotFound):
 			return fmt.Errorf("reconcile: read the journal: %w", err)
 		}
+		if why, err := r.foreignIntent(ctx, w.orders[id], a); err != nil {
+			return err
+		} else if why != "" {
+			w.foreign[id] = why
+		}
 	}
 	return nil
+}
+
+// foreignIntent says why the intent id a flagged order names is not one
+// this journal created for it, or "" when it is (or there is none).
+func (r *Reconciler) foreignIntent(ctx context.Context, o orderInfo, latest journal.Attempt) (string, error) {
+	if o.IntentID == "" || latest.IntentID == o.IntentID {
+		return "", nil
+	}
+	a, err := r.journal.ByIntent(ctx, o.IntentID)
+	switch {
+	case errors.Is(err, journal.ErrNotFound):
+		return "the journal did not create it", nil
+	case err != nil:
+		return "", fmt.Errorf("reconcile: read the journal: %w", err)
+	case a.OrderID != o.ID:
+		return fmt.Sprintf("the journal created it for order %d", a.OrderID), nil
+	}
+	return "", nil // an older attempt of this order: order_left_flagged says it
 }
 
 // readOrderRows reads the orders matching domain into w.orders and returns

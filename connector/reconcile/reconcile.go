@@ -118,6 +118,7 @@ type world struct {
 	orders   map[int64]orderInfo       // by pos.order id
 	flagged  []int64                   // orders flagged requested, pending or cancel_requested
 	latest   map[int64]journal.Attempt // flagged order -> its latest attempt (absent: none)
+	foreign  map[int64]string          // flagged order -> why its intent id is not one of ours
 	intents  map[string]intentInfo     // with refresh: by intent id
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/compago-odoo/connector/connector/safetext"
 )
 
 // Formats a report can be written in.
@@ -55,8 +57,12 @@ func WriteTable(w io.Writer, rep *Report) error {
 		if !rep.Refreshed {
 			compago = "(not asked)"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.AttemptID, orderLabel(r.Order, r.OrderID),
-			r.ExternalID, dash(r.IntentID), r.Amount, r.State, dash(compago), dash(r.Flag), paymentsLabel(r.Payments), dash(kinds(r.Problems)))
+		// Names and ids come from Odoo, which a cashier writes: shown
+		// escaped, so that they can neither run on the terminal nor
+		// forge a line.
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.AttemptID, safetext.Terminal(orderLabel(r.Order, r.OrderID)),
+			safetext.Terminal(r.ExternalID), safetext.Terminal(dash(r.IntentID)), r.Amount, safetext.Terminal(string(r.State)),
+			safetext.Terminal(dash(compago)), safetext.Terminal(dash(r.Flag)), paymentsLabel(r.Payments), dash(kinds(r.Problems)))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -67,7 +73,7 @@ func WriteTable(w io.Writer, rep *Report) error {
 	}
 	fmt.Fprintf(w, "\n%s:\n", count(len(rep.Discrepancies), "discrepancy", "discrepancies"))
 	for _, d := range rep.Discrepancies {
-		fmt.Fprintf(w, "  %s: %s\n", d.Kind, d.Detail)
+		fmt.Fprintf(w, "  %s: %s\n", d.Kind, safetext.Terminal(d.Detail))
 	}
 	return nil
 }
@@ -79,9 +85,12 @@ var csvHeader = []string{"attempt_id", "order_id", "order", "order_state", "odoo
 
 // WriteCSV writes one line per attempt, its problems and their details in
 // the last two columns; a discrepancy that no attempt of the report holds
-// (a stray payment line, a flagged order) gets a line of its own.
+// (a stray payment line, a flagged order) gets a line of its own. Every
+// cell goes through safetext.CSVCell: an order name or a terminal a
+// cashier typed must not run as a formula in the back office's
+// spreadsheet.
 func WriteCSV(w io.Writer, rep *Report) error {
-	cw := csv.NewWriter(w)
+	cw := safeCSV{csv.NewWriter(w)}
 	cw.Write(csvHeader)
 	byAttempt := map[int64][]Discrepancy{}
 	rows := map[int64]bool{}
@@ -117,6 +126,17 @@ func WriteCSV(w io.Writer, rep *Report) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// safeCSV writes every cell neutralised.
+type safeCSV struct{ *csv.Writer }
+
+func (c safeCSV) Write(cells []string) error {
+	out := make([]string, len(cells))
+	for i, s := range cells {
+		out[i] = safetext.CSVCell(s)
+	}
+	return c.Writer.Write(out)
 }
 
 func stamp(t time.Time) string {

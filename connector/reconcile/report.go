@@ -36,6 +36,12 @@ const (
 	NeedsAttention Kind = "needs_attention"
 	// Odoo has not seen the attempt's last change for longer than the grace period.
 	OdooBehind Kind = "odoo_behind"
+	// An order names a Compago intent this journal did not create: the
+	// daemon never records money for it (a cashier can write any intent id
+	// on an order). Listed while the order is flagged on it and for every
+	// attempt the sweep journaled for it; a charged one needs a person to
+	// compare the charge with the order at Compago. No grace period.
+	UnverifiedIntent Kind = "unverified_intent"
 	// With --refresh: Compago says otherwise than the journal (charged or
 	// not), or does not know the intent.
 	CompagoDisagrees Kind = "compago_disagrees"

@@ -88,4 +88,16 @@
 // /sim/call-faults/release, POST /sim/outage
 // {"down":bool}, GET /sim/outage, GET /sim/stats, DELETE /sim/stats,
 // POST /sim/latency {"latency":"300ms"}, POST /sim/fail-next {"n":3}.
+// Every control request must name a loopback Host (or the IP address it
+// arrived on; 403 otherwise, against DNS rebinding), and every one but a
+// GET must say Content-Type: application/json (415 otherwise, against
+// cross-site forms).
+//
+// The JSON routes (/jsonrpc, the /web/ JSON routes, /json/2 on 19) refuse
+// a Content-Type their dispatcher does not take, before any work, as Odoo
+// does (odoo/http.py, Request._set_request_dispatcher): 16-18 answer
+// werkzeug's 400 page "Request inferred type is compatible with ['http']
+// but '/jsonrpc' is type='json'."; 19 answers 415 with an Accept header
+// and a hint (json2 routes also take a request without a body). The pages
+// are rendered as werkzeug 2.2 and later render them.
 package odoosim

@@ -13,7 +13,12 @@ import (
 func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/json/2/"), "/")
 	if r.Method != http.MethodPost || len(parts) != 2 || parts[0] == "" || parts[1] == "" {
-		s.writeJSON2(w, nil, notFound("Did you mean POST /json/2/<model>/<method>?"))
+		if s.acceptsMediaType(w, r, "/json/2", true) {
+			s.writeJSON2(w, nil, notFound("Did you mean POST /json/2/<model>/<method>?"))
+		}
+		return
+	}
+	if !s.acceptsMediaType(w, r, "/json/2/<__model__>/<__method__>", true) {
 		return
 	}
 	model, method := parts[0], parts[1]

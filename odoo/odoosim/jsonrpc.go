@@ -84,6 +84,9 @@ func (s *Server) writeJSONRPC(w http.ResponseWriter, id json.RawMessage, res any
 }
 
 func (s *Server) serveJSONRPC(w http.ResponseWriter, r *http.Request) {
+	if !s.acceptsMediaType(w, r, "/jsonrpc", false) {
+		return
+	}
 	req, ok := readJSONRequest(w, r, false)
 	if !ok {
 		return

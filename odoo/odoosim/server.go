@@ -3,6 +3,8 @@ package odoosim
 import (
 	"context"
 	"encoding/json"
+	"mime"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -209,7 +211,22 @@ func notFoundPage(w http.ResponseWriter) {
 }
 
 // serveSim is the unauthenticated control API (sandbox and tests only).
+// A web page open in the same browser must not drive it: a state-changing
+// request must say Content-Type: application/json (which a cross-site
+// page cannot send without a CORS preflight, never granted here), and
+// every request must name a loopback Host or the IP address it arrived on
+// (DNS rebinding sends the attacker's name).
 func (s *Server) serveSim(w http.ResponseWriter, r *http.Request) {
+	if !localHost(r) {
+		simJSON(w, http.StatusForbidden, map[string]any{"error": "the control API answers only requests addressed to localhost or to the address it listens on"})
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+			simJSON(w, http.StatusUnsupportedMediaType, map[string]any{"error": "the control API takes JSON (Content-Type: application/json)"})
+			return
+		}
+	}
 	if strings.HasPrefix(r.URL.Path, "/sim/call-faults") {
 		s.serveCallFaults(w, r)
 		return
@@ -263,4 +280,27 @@ func simJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// localHost reports whether the request's Host is loopback, or the IP
+// address the request arrived on. Any other name is refused: that is what
+// a DNS rebinding attack sends.
+func localHost(r *http.Request) bool {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return false
+	}
+	if ip.IsLoopback() {
+		return true
+	}
+	la, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr)
+	return ok && la.IP.Equal(ip)
 }

@@ -53,6 +53,9 @@ func (s *Server) serveWeb(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) webJSON(w http.ResponseWriter, r *http.Request, fn func(jsonRequest) (any, *Fault), extra ...func(http.Header)) {
+	if !s.acceptsMediaType(w, r, r.URL.Path, false) {
+		return
+	}
 	req, ok := readJSONRequest(w, r, true)
 	if !ok {
 		return

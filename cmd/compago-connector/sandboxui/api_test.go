@@ -158,6 +158,31 @@ func TestTillRefusesAPostThatIsNotJSON(t *testing.T) {
 	}
 }
 
+// DNS rebinding points an attacker's name at 127.0.0.1, so that another
+// web page reads and drives the sandbox as if it were the same site. The
+// Host header still carries that name: the page and its API refuse it.
+func TestSandboxPageRefusesARequestForAnotherHost(t *testing.T) {
+	sb := startSandbox(t)
+	for _, tc := range []struct{ method, path, body string }{
+		{"GET", "/", ""}, {"GET", "/api/state", ""}, {"POST", "/api/orders", `{"amount":"10.00"}`},
+	} {
+		req, _ := http.NewRequest(tc.method, sb.pageURL+tc.path, strings.NewReader(tc.body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Host = "rebind.evil.example:8080"
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s %s with Host %s answered %s, want 403", tc.method, tc.path, req.Host, resp.Status)
+		}
+	}
+	if n := len(sb.state().Orders); n != 0 {
+		t.Fatalf("a rebound post created %d orders", n)
+	}
+}
+
 func TestFaultSwitchesReachTheSimulators(t *testing.T) {
 	sb := startSandbox(t)
 	sb.mustPost("/api/faults", map[string]any{"odooDown": true, "compago": "all"})

@@ -45,4 +45,8 @@
 //   - A POST must say Content-Type: application/json: a cross-site form
 //     cannot send that without a preflight this server never grants, so
 //     another site open in the same browser cannot press the buttons.
+//   - Every request must name a loopback Host (localhost, 127.0.0.1, ::1)
+//     or the IP address the page listens on: a DNS rebinding attack, which
+//     sends its own name, is refused (403). The simulators' /sim/ control
+//     APIs hold to the same two rules.
 package sandboxui

@@ -7,7 +7,9 @@ import (
 	"io"
 	"io/fs"
 	"mime"
+	"net"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/compago-odoo/connector/compago/compagosim"
@@ -67,7 +69,40 @@ func New(opts Options) http.Handler {
 	mux.HandleFunc("POST /api/terminals/{code}/decline", u.post(u.decline))
 	mux.HandleFunc("POST /api/clock", u.post(u.advanceClock))
 	mux.HandleFunc("POST /api/faults", u.post(u.setFaults))
-	return mux
+	return localOnly(mux)
+}
+
+// localOnly refuses a request whose Host is not loopback, or the IP
+// address it arrived on: DNS rebinding points an attacker's name at
+// 127.0.0.1, and the Host header still carries that name.
+func localOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !localHost(r) {
+			writeError(w, &userError{http.StatusForbidden, "The sandbox page answers only when opened as localhost or by its IP address."})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func localHost(r *http.Request) bool {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return false
+	}
+	if ip.IsLoopback() {
+		return true
+	}
+	la, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr)
+	return ok && la.IP.Equal(ip)
 }
 
 // noCache keeps a browser from showing an old page after a rebuild.
