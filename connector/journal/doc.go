@@ -25,11 +25,15 @@
 //   - Writes from this process queue on one in-process slot (honouring the
 //     context) instead of spinning in SQLite's busy handler; reads run
 //     beside them, as WAL allows.
-//   - Single instance: an exclusive, non-blocking flock on PATH.lock, held
-//     until Close. flock belongs to the open file, so a second store in the
-//     same process is refused like one in another process, and the kernel
-//     releases it however the holder dies. The lock file is never removed
-//     (removing it would let two processes lock two different files).
+//   - Single instance: an exclusive, non-blocking flock on the database
+//     file itself (a descriptor of its own, held until Close), so a second
+//     daemon reaching the same file through a symlink, a hard link or after
+//     PATH.lock was removed is refused too; within one process the file is
+//     known by device and inode and refused before any descriptor of it is
+//     opened (closing one would drop SQLite's fcntl locks). On Linux flock
+//     and SQLite's fcntl locks do not interact. The flock on PATH.lock is
+//     still taken, so a daemon of an earlier build stays out during an
+//     upgrade. The kernel releases both however the holder dies.
 //   - The directory is created 0700, the database 0600 (SQLite gives its
 //     WAL and shared-memory files the database's mode).
 //   - Schema: numbered, embedded migrations/NNNN_name.sql, each applied in
