@@ -65,6 +65,13 @@
 //     out after 10 s; at most 8 connections per daemon. No error shows the
 //     DSN: a string that does not parse gets a fixed message, since pgx
 //     only redacts passwords on a best-effort basis.
+//   - Every connection carries lock_timeout 5 s, statement_timeout 30 s
+//     and idle_in_transaction_session_timeout 10 s (a DSN that sets one
+//     keeps its own): a daemon stopped inside a transaction blocks the
+//     others' writes of the same rows for at most 10 s, each waiter gets
+//     an error after 5 s instead of hanging, and the stopped daemon's
+//     transaction is rolled back, so its commit fails when it resumes.
+//     Migration steps lift the lock and statement timeouts for themselves.
 //   - PostgreSQL down: every call returns an error as soon as the
 //     connection fails (Ping is the readiness probe); nothing is kept in
 //     memory, and the same store works again once the server is back.
