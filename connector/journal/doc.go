@@ -145,6 +145,20 @@
 //   - SyncFailed can park an attempt (Attention) but never unparks one; only
 //     Update clears Attention, so an ordinary failure cannot hide an attempt
 //     that needs a human.
+//   - An Unknown attempt (the intent may exist at Compago, perhaps charged,
+//     its id never received) is for attention until a human settles it:
+//     every write that leaves an attempt Unknown and unsettled sets
+//     Attention, whatever the caller said (Begin, Insert, Update); a
+//     migration parked the ones journaled before the rule. Settle records
+//     the human's word (charged or not_charged, a required note, who) in
+//     the settled_* columns and as an event Unknown -> Unknown with reason
+//     settled_<outcome>, and clears Attention; it bumps no Version (Odoo
+//     has nothing new to show) and refuses a second settlement
+//     (ErrSettled). A SQLite journal opened beside its daemon with
+//     OpenSQLiteSettle allows Settle and no other write.
+//   - Prune never deletes an unsettled Unknown attempt, by its state as
+//     well as its Attention, and a settled one only once the cutoff is
+//     past its settlement.
 //   - Prune also keeps parked attempts (Attention), however old. It deletes
 //     attempts in one statement; their events and leases go by ON DELETE
 //     CASCADE, so an attempt changed while pruning is kept or deleted

@@ -99,6 +99,7 @@ func OpenPostgres(ctx context.Context, dsn string, opts Options) (*Postgres, err
 		db:         db,
 		now:        opts.Now,
 		writeTx:    p.inWrite,
+		settleTx:   p.inWrite,
 		classify:   classifyPostgres,
 		lockOrder:  p.lockOrder,
 		numbered:   true,

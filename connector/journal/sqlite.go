@@ -23,8 +23,9 @@ type SQLite struct {
 	// slot serializes this process's write transactions, so that they queue
 	// here (honouring ctx) instead of spinning in SQLite's busy handler.
 	slot chan struct{}
-	// readOnly: opened by OpenSQLiteReadOnly; every write is refused.
-	readOnly bool
+	// readOnly: opened by OpenSQLiteReadOnly or OpenSQLiteSettle; every
+	// write is refused, but Settle when settles is set.
+	readOnly, settles bool
 }
 
 var _ Store = (*SQLite)(nil)
@@ -90,6 +91,7 @@ func newSQLite(db *sql.DB, path string, opts Options) *SQLite {
 		db:       db,
 		now:      opts.Now,
 		writeTx:  s.inWrite,
+		settleTx: s.inSettle,
 		classify: classifySQLite,
 		// Writes are serialized whole: nothing more to lock.
 		lockOrder: func(context.Context, *sql.Tx, int64) error { return nil },
@@ -159,6 +161,19 @@ func (s *SQLite) inWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if s.readOnly {
 		return ErrReadOnly
 	}
+	return s.commitQueued(ctx, fn)
+}
+
+// inSettle is inWrite for Settle, which a journal opened beside its daemon
+// (OpenSQLiteSettle) allows.
+func (s *SQLite) inSettle(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.readOnly && !s.settles {
+		return ErrReadOnly
+	}
+	return s.commitQueued(ctx, fn)
+}
+
+func (s *SQLite) commitQueued(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	select {
 	case s.slot <- struct{}{}:
 	case <-ctx.Done():
