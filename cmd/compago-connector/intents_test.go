@@ -35,6 +35,7 @@ type adminWorld struct {
 	config  string // the config file
 	journal string
 	seed    odoosim.Seed
+	daemon  *journal.SQLite // the running daemon's journal, to plant what it would have written
 }
 
 func startAdminWorld(t *testing.T) *adminWorld {
@@ -85,6 +86,7 @@ func (w *adminWorld) startDaemon(odooURL, compagoURL string) {
 	if err != nil {
 		w.t.Fatal(err)
 	}
+	w.daemon = j
 	cc, err := compago.NewClient(compagoURL, compagosim.DefaultAPIKey, compago.WithTimeout(2*time.Second))
 	if err != nil {
 		w.t.Fatal(err)
