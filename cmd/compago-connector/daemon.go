@@ -157,7 +157,13 @@ func engineConfig(cfg *config.Config, log zerolog.Logger) connector.Config {
 		SweepSchedule:    cfg.Sweep.Schedule,
 		Retention:        cfg.Sweep.Retention,
 		StuckAfter:       cfg.Sweep.StuckAfter,
-		Logger:           log,
+		// Used only when the journal is shared (PostgreSQL); config
+		// checked each outlives the calls made under it.
+		PollLease:   cfg.Connector.PollLease,
+		CreateLease: cfg.Connector.CreateLease,
+		SyncLease:   cfg.Connector.SyncLease,
+		WatchLease:  cfg.Connector.WatchLease,
+		Logger:      log,
 	}
 }
 
