@@ -45,6 +45,15 @@ type Config struct {
 		Terminals        map[string]string // connector.terminals: pos.config name -> default terminal serial
 		ExternalIDPrefix string            // connector.external_id_prefix: first part of every externalId
 		Fields           map[string]string // connector.fields: default x_compago_* name -> name used in Odoo
+		// The leases of work among daemons sharing a PostgreSQL journal
+		// (alone on SQLite nothing is leased): how long a daemon owns a
+		// piece of work without renewing it, so how long the others wait
+		// for a dead or stalled one. Each must outlive the calls made
+		// under it (Validate checks the relations, see doc.go).
+		PollLease   time.Duration // connector.poll_lease: polling (and cancelling) one intent
+		CreateLease time.Duration // connector.create_lease: one Compago create with its retries
+		SyncLease   time.Duration // connector.sync_lease: one write-back of an attempt to Odoo
+		WatchLease  time.Duration // connector.watch_lease: the watcher, one daemon of the group
 	}
 	Sweep struct {
 		Schedule   string        // sweep.schedule: robfig/cron/v3 spec (five fields or a descriptor)
@@ -94,6 +103,10 @@ func Defaults() *Config {
 	c.Connector.WatchInterval = time.Second
 	c.Connector.Terminals = map[string]string{}
 	c.Connector.Fields = map[string]string{}
+	c.Connector.PollLease = 30 * time.Second
+	c.Connector.CreateLease = 2 * time.Minute
+	c.Connector.SyncLease = 3 * time.Minute
+	c.Connector.WatchLease = 45 * time.Second
 	c.Sweep.Schedule = "@every 1m"
 	c.Sweep.Retention = 90 * 24 * time.Hour
 	c.Sweep.StuckAfter = 2 * time.Minute

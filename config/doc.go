@@ -48,6 +48,24 @@
 //     journal is the record of what was charged), and stuck_after longer
 //     than both timeouts, so the sweep never takes work whose call may still
 //     be in flight.
+//   - Leases (connector.poll_lease, create_lease, sync_lease, watch_lease)
+//     matter only to daemons sharing a PostgreSQL journal. Each must
+//     outlive the calls made under it, so that a daemon whose call is still
+//     within its timeout still owns the work (else another takes it over
+//     while the call is on the wire and both act); the daemon refuses to
+//     start naming the key and the least value:
+//     poll_lease >= compago.timeout + compago.poll_interval (a poll in
+//     flight and the next tick's renewal; a stale poll only reads, a stale
+//     cancel is idempotent and its outcome is written fenced);
+//     create_lease >= 4 x compago.timeout + 45s (the client's 4 tries, at
+//     most 15s of back-off between them, 30s for the journal writes around
+//     the call); sync_lease >= 5 x odoo.timeout + 30s (the Odoo calls of
+//     one recording: read the order, add_payment, the completion check, the
+//     completion, the message); watch_lease >= odoo.timeout +
+//     connector.watch_interval + 5s (a search in flight and the next
+//     tick's renewal). Defaults: 30s, 2m, 3m, 45s, which hold for the
+//     default timeouts; raising a timeout may need a lease raised with it.
+//     A longer lease only delays the takeover from a daemon that died.
 //   - Warnings: a config file readable by every user, or by its group too
 //     when it holds a secret; a *_file readable by group or others; a
 //     compago.base_url over plain http:// to a host that is not loopback.

@@ -68,6 +68,10 @@ func TestEnvironmentSetsEveryKey(t *testing.T) {
 		"COMPAGO_CONNECTOR_CONNECTOR__TERMINALS=Shop=TERMINAL-001, Bar = TERMINAL-002",
 		"COMPAGO_CONNECTOR_CONNECTOR__EXTERNAL_ID_PREFIX=prod",
 		"COMPAGO_CONNECTOR_CONNECTOR__FIELDS=x_compago_state=x_card_state",
+		"COMPAGO_CONNECTOR_CONNECTOR__POLL_LEASE=40s",
+		"COMPAGO_CONNECTOR_CONNECTOR__CREATE_LEASE=3m",
+		"COMPAGO_CONNECTOR_CONNECTOR__SYNC_LEASE=5m",
+		"COMPAGO_CONNECTOR_CONNECTOR__WATCH_LEASE=1m",
 		"COMPAGO_CONNECTOR_SWEEP__SCHEDULE=*/5 * * * *",
 		"COMPAGO_CONNECTOR_SWEEP__RETENTION=0",
 		"COMPAGO_CONNECTOR_SWEEP__STUCK_AFTER=5m",
@@ -97,6 +101,10 @@ func TestEnvironmentSetsEveryKey(t *testing.T) {
 	want.Connector.Terminals = map[string]string{"Shop": "TERMINAL-001", "Bar": "TERMINAL-002"}
 	want.Connector.ExternalIDPrefix = "prod"
 	want.Connector.Fields = map[string]string{"x_compago_state": "x_card_state"}
+	want.Connector.PollLease = 40 * time.Second
+	want.Connector.CreateLease = 3 * time.Minute
+	want.Connector.SyncLease = 5 * time.Minute
+	want.Connector.WatchLease = time.Minute
 	want.Sweep.Schedule = "*/5 * * * *"
 	want.Sweep.Retention = 0
 	want.Sweep.StuckAfter = 5 * time.Minute

@@ -88,6 +88,7 @@ func (c *Config) validateConnector(v *validator) {
 		v.failf("connector.payment_method", "must name the pos.payment.method (its name or id)")
 	}
 	v.between("connector.watch_interval", c.Connector.WatchInterval, 250*time.Millisecond, time.Minute)
+	c.validateLeases(v)
 	for _, name := range sortedKeys(c.Connector.Terminals) {
 		if strings.TrimSpace(name) == "" {
 			v.failf("connector.terminals", "a POS name is empty")
@@ -106,6 +107,42 @@ func (c *Config) validateConnector(v *validator) {
 		v.failf("connector.external_id_prefix", "must be 1 to %d letters, digits, '-' or '_', starting with a letter or digit, got %q", maxPrefix, p)
 	}
 	c.validateFields(v)
+}
+
+// compagoTries is how many times the Compago client sends one call (its
+// default, which the daemon keeps), and compagoBackoff the most it waits
+// between them in all (3 pauses of at most 5 s).
+const (
+	compagoTries   = 4
+	compagoBackoff = 15 * time.Second
+)
+
+// validateLeases checks that each lease outlives the calls made under it,
+// so that a daemon whose call is still within its timeout still owns the
+// work: otherwise another daemon takes it over while the first one's call
+// is on the wire, and both act (a second payment line, a second intent).
+func (c *Config) validateLeases(v *validator) {
+	for _, l := range []struct {
+		key      string
+		d, least time.Duration
+		why      string
+	}{
+		{"connector.poll_lease", c.Connector.PollLease, c.Compago.Timeout + c.Compago.PollInterval,
+			"compago.timeout + compago.poll_interval: one poll in flight and the next tick's renewal"},
+		{"connector.create_lease", c.Connector.CreateLease, compagoTries*c.Compago.Timeout + compagoBackoff + 30*time.Second,
+			fmt.Sprintf("%d tries x compago.timeout + %s back-off + 30s for the journal writes around it", compagoTries, formatDuration(compagoBackoff))},
+		{"connector.sync_lease", c.Connector.SyncLease, 5*c.Odoo.Timeout + 30*time.Second,
+			"5 x odoo.timeout (read the order, add_payment, check, complete, message) + 30s"},
+		{"connector.watch_lease", c.Connector.WatchLease, c.Odoo.Timeout + c.Connector.WatchInterval + 5*time.Second,
+			"odoo.timeout + connector.watch_interval + 5s: one search and the next tick's renewal"},
+	} {
+		switch {
+		case l.d <= 0 || l.d > 24*time.Hour:
+			v.failf(l.key, "must be between 1s and 24h, got %s", formatDuration(l.d))
+		case l.d < l.least:
+			v.failf(l.key, "must be at least %s (%s), got %s", formatDuration(l.least), l.why, formatDuration(l.d))
+		}
+	}
 }
 
 func (c *Config) validateFields(v *validator) {

@@ -40,6 +40,7 @@ type Config struct {
 	PollLease   time.Duration // default 4 poll intervals (min 10s): takeover time of a dead daemon's polls
 	CreateLease time.Duration // default 2m: longer than a create with its retries
 	SyncLease   time.Duration // default 3m: longer than every Odoo call of one recording
+	WatchLease  time.Duration // default 3 watch intervals (min 2s); the daemon sets odoo.timeout + interval + margin
 
 	// OdooTimeout bounds one add_payment call (odoo.timeout); default 30s.
 	OdooTimeout time.Duration
@@ -102,6 +103,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.LateCommitWindow <= 0 {
 		c.LateCommitWindow = 120 * time.Second
+	}
+	if c.WatchLease <= 0 {
+		c.WatchLease = max(3*c.WatchInterval, 2*time.Second)
 	}
 }
 

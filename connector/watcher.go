@@ -24,7 +24,7 @@ func (e *Engine) watchLoop(stop, work context.Context) {
 	every(stop, e.cfg.WatchInterval, func() {
 		defer e.cfg.Observer.Tick("watch")
 		// Shared journal: one daemon of the group watches Odoo.
-		if !e.leader(work, "watch", max(3*e.cfg.WatchInterval, 2*time.Second)) {
+		if !e.leader(work, "watch", e.cfg.WatchLease) {
 			return
 		}
 		_, err := e.WatchOnce(work, stop)

@@ -160,7 +160,13 @@ func engineConfig(cfg *config.Config, log zerolog.Logger) connector.Config {
 		OdooTimeout:      cfg.Odoo.Timeout,
 		LateCommitWindow: cfg.Odoo.LimitTimeReal,
 		LateChargeGrace:  cfg.Compago.LateChargeGrace,
-		Logger:           log,
+		// Used only when the journal is shared (PostgreSQL); config
+		// checked each outlives the calls made under it.
+		PollLease:   cfg.Connector.PollLease,
+		CreateLease: cfg.Connector.CreateLease,
+		SyncLease:   cfg.Connector.SyncLease,
+		WatchLease:  cfg.Connector.WatchLease,
+		Logger:      log,
 	}
 }
 

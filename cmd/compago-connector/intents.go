@@ -25,9 +25,19 @@ The journal's payment attempts, for the admin:
   show   <attempt id | externalId | intent id> [--format text|json]   the attempt and its history
   retry  <attempt id | externalId | intent id> [--force]             ask the daemon for a new attempt
   cancel <attempt id | externalId | intent id>                       ask the daemon to cancel
+  settle <attempt id | externalId> --charged|--not-charged --note "what you checked"
+                                                                     record your word on an unknown outcome
 
-These commands never write the journal: the daemon owns it (one writer,
-locked) and they read it read-only beside it. retry and cancel act the way
+These commands never write the journal but one way: the daemon owns it
+(one writer, locked) and they read it read-only beside it. settle is the
+exception: an attempt whose outcome is unknown (the request may have
+reached Compago, the customer may have been charged, the daemon never got
+the answer) stays for attention, in every reconcile report and is never
+pruned, until a human checked the terminal and Compago and says what
+happened; settle records that (who, the outcome, the note) in the journal
+as an event, beside the running daemon. It changes nothing in Odoo or at
+Compago: a charge found (--charged) is recorded in Odoo by hand, or
+refunded in Compago, before settling. retry and cancel act the way
 a cashier does, through Odoo: retry sets the order's x_compago_state to
 "requested", cancel sets it to "cancel_requested", and the running daemon
 does the rest on its next watch (a new attempt with a new externalId; or
@@ -56,7 +66,11 @@ func runIntents(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return adminFailed(stderr, "intents "+sub, err)
 	}
-	j, err := openAdminJournal(ctx, cfg)
+	open := openAdminJournal
+	if sub == "settle" {
+		open = openSettleJournal
+	}
+	j, err := open(ctx, cfg)
 	if err != nil {
 		return adminFailed(stderr, "intents "+sub, err)
 	}
@@ -71,8 +85,10 @@ func runIntents(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		err = c.retry(ctx, pos)
 	case "cancel":
 		err = c.cancel(ctx, pos)
+	case "settle":
+		err = c.settle(ctx, pos)
 	default:
-		err = fmt.Errorf("unknown command %q: want list, show, retry or cancel", sub)
+		err = fmt.Errorf("unknown command %q: want list, show, retry, cancel or settle", sub)
 	}
 	var code exitCode
 	if err != nil && !errors.As(err, &code) {
@@ -85,6 +101,8 @@ type intentsFlags struct {
 	state, since, format string
 	order                int64
 	force                bool
+	charged, notCharged  bool
+	note                 string
 }
 
 func (f *intentsFlags) register(fs *flag.FlagSet) {
@@ -93,6 +111,9 @@ func (f *intentsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.since, "since", "", "list: only attempts begun in this window (24h, 7d, 2026-11-25)")
 	fs.StringVar(&f.format, "format", "", "list: table or json; show: text or json")
 	fs.BoolVar(&f.force, "force", false, "retry: retry an attempt whose outcome is unknown (check Compago and the terminal first)")
+	fs.BoolVar(&f.charged, "charged", false, "settle: the card was charged (recorded in Odoo by hand, or refunded)")
+	fs.BoolVar(&f.notCharged, "not-charged", false, "settle: the card was not charged")
+	fs.StringVar(&f.note, "note", "", "settle: what you checked (required)")
 }
 
 type intentsCmd struct {
@@ -212,6 +233,7 @@ func (c *intentsCmd) show(ctx context.Context, pos []string) error {
 		{"amount", reconcile.Money(a.Amount).String() + " MXN"}, {"state", stateLabel(a)}, {"reason", dashed(a.Reason)},
 		{"message", dashed(a.Message)}, {"odoo", syncLabel(a)}, {"last error", dashed(a.LastError)},
 		{"created", a.CreatedAt.Local().Format(time.RFC3339)}, {"updated", a.UpdatedAt.Local().Format(time.RFC3339)},
+		{"settled", settledLabel(a)},
 	} {
 		fmt.Fprintf(tw, "%s:\t%s\n", l[0], safetext.Terminal(l[1]))
 	}
@@ -246,6 +268,10 @@ type attemptView struct {
 	SyncedAt      *time.Time      `json:"synced_at,omitempty"`
 	Version       int64           `json:"version"`
 	SyncedVersion int64           `json:"synced_version"`
+	Settled       journal.Outcome `json:"settled,omitempty"`
+	SettledAt     *time.Time      `json:"settled_at,omitempty"`
+	SettledBy     string          `json:"settled_by,omitempty"`
+	SettleNote    string          `json:"settle_note,omitempty"`
 }
 
 type eventView struct {
@@ -264,6 +290,9 @@ func viewOf(a journal.Attempt) attemptView {
 	if !a.SyncedAt.IsZero() {
 		v.SyncedAt = &a.SyncedAt
 	}
+	if a.Settled != "" {
+		v.Settled, v.SettledAt, v.SettledBy, v.SettleNote = a.Settled, &a.SettledAt, a.SettledBy, a.SettleNote
+	}
 	return v
 }
 
@@ -274,8 +303,11 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 func stateLabel(a journal.Attempt) string {
-	if a.Attention {
+	switch {
+	case a.Attention:
 		return string(a.State) + " (ATTENTION)"
+	case a.Settled != "":
+		return string(a.State) + " (settled: " + outcomeLabel(a.Settled) + ")"
 	}
 	return string(a.State)
 }

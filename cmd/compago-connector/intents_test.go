@@ -36,6 +36,7 @@ type adminWorld struct {
 	config     string // the config file
 	journal    string
 	seed       odoosim.Seed
+	daemon     *journal.SQLite // the running daemon's journal, to plant what it would have written
 }
 
 func startAdminWorld(t *testing.T) *adminWorld {
@@ -93,6 +94,7 @@ func (w *adminWorld) startDaemon(odooURL, compagoURL, sweep string) {
 	if err != nil {
 		w.t.Fatal(err)
 	}
+	w.daemon = j
 	cc, err := compago.NewClient(compagoURL, compagosim.DefaultAPIKey, compago.WithTimeout(2*time.Second))
 	if err != nil {
 		w.t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // liveStates is the SQL list of non-final states; it must match the partial
@@ -79,6 +80,9 @@ func (s *store) Insert(ctx context.Context, a Attempt) (Attempt, error) {
 	a.CreatedAt = fromStamp(toStamp(a.CreatedAt))
 	a.SyncedAt = fromStamp(toStamp(a.SyncedAt))
 	a.UpdatedAt = now
+	// A settlement is a human's, made with Settle, never adopted.
+	a.Settled, a.SettledAt, a.SettledBy, a.SettleNote = "", time.Time{}, "", ""
+	parkUnknown(&a)
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		if !a.State.Final() {
 			if err := s.lockOrder(ctx, tx, a.OrderID); err != nil {

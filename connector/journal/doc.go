@@ -25,11 +25,15 @@
 //   - Writes from this process queue on one in-process slot (honouring the
 //     context) instead of spinning in SQLite's busy handler; reads run
 //     beside them, as WAL allows.
-//   - Single instance: an exclusive, non-blocking flock on PATH.lock, held
-//     until Close. flock belongs to the open file, so a second store in the
-//     same process is refused like one in another process, and the kernel
-//     releases it however the holder dies. The lock file is never removed
-//     (removing it would let two processes lock two different files).
+//   - Single instance: an exclusive, non-blocking flock on the database
+//     file itself (a descriptor of its own, held until Close), so a second
+//     daemon reaching the same file through a symlink, a hard link or after
+//     PATH.lock was removed is refused too; within one process the file is
+//     known by device and inode and refused before any descriptor of it is
+//     opened (closing one would drop SQLite's fcntl locks). On Linux flock
+//     and SQLite's fcntl locks do not interact. The flock on PATH.lock is
+//     still taken, so a daemon of an earlier build stays out during an
+//     upgrade. The kernel releases both however the holder dies.
 //   - The directory is created 0700, the database 0600 (SQLite gives its
 //     WAL and shared-memory files the database's mode).
 //   - Schema: numbered, embedded migrations/NNNN_name.sql, each applied in
@@ -61,6 +65,13 @@
 //     out after 10 s; at most 8 connections per daemon. No error shows the
 //     DSN: a string that does not parse gets a fixed message, since pgx
 //     only redacts passwords on a best-effort basis.
+//   - Every connection carries lock_timeout 5 s, statement_timeout 30 s
+//     and idle_in_transaction_session_timeout 10 s (a DSN that sets one
+//     keeps its own): a daemon stopped inside a transaction blocks the
+//     others' writes of the same rows for at most 10 s, each waiter gets
+//     an error after 5 s instead of hanging, and the stopped daemon's
+//     transaction is rolled back, so its commit fails when it resumes.
+//     Migration steps lift the lock and statement timeouts for themselves.
 //   - PostgreSQL down: every call returns an error as soon as the
 //     connection fails (Ping is the readiness probe); nothing is kept in
 //     memory, and the same store works again once the server is back.
@@ -134,6 +145,20 @@
 //   - SyncFailed can park an attempt (Attention) but never unparks one; only
 //     Update clears Attention, so an ordinary failure cannot hide an attempt
 //     that needs a human.
+//   - An Unknown attempt (the intent may exist at Compago, perhaps charged,
+//     its id never received) is for attention until a human settles it:
+//     every write that leaves an attempt Unknown and unsettled sets
+//     Attention, whatever the caller said (Begin, Insert, Update); a
+//     migration parked the ones journaled before the rule. Settle records
+//     the human's word (charged or not_charged, a required note, who) in
+//     the settled_* columns and as an event Unknown -> Unknown with reason
+//     settled_<outcome>, and clears Attention; it bumps no Version (Odoo
+//     has nothing new to show) and refuses a second settlement
+//     (ErrSettled). A SQLite journal opened beside its daemon with
+//     OpenSQLiteSettle allows Settle and no other write.
+//   - Prune never deletes an unsettled Unknown attempt, by its state as
+//     well as its Attention, and a settled one only once the cutoff is
+//     past its settlement.
 //   - Prune also keeps parked attempts (Attention), however old. It deletes
 //     attempts in one statement; their events and leases go by ON DELETE
 //     CASCADE, so an attempt changed while pruning is kept or deleted

@@ -71,6 +71,36 @@ type Attempt struct {
 	// the message cannot make the recorder forget a payment that may be in
 	// Odoo already.
 	AddPaymentUntil time.Time
+	// A human's word on an Unknown outcome (Settle); only Settle sets them.
+	Settled    Outcome   // "" until settled
+	SettledAt  time.Time // zero until settled
+	SettledBy  string    // who settled it (the admin's account)
+	SettleNote string    // what they checked
+}
+
+// Outcome is what a human found an Unknown attempt came to, having
+// checked the terminal and Compago.
+type Outcome string
+
+const (
+	OutcomeCharged    Outcome = "charged"     // the card was charged: handled by hand in Odoo or refunded
+	OutcomeNotCharged Outcome = "not_charged" // no charge: nothing to do but close it
+)
+
+// Valid reports whether o is one of the declared outcomes.
+func (o Outcome) Valid() bool { return o == OutcomeCharged || o == OutcomeNotCharged }
+
+// Settlement is what Settle records.
+type Settlement struct {
+	Outcome Outcome
+	Note    string // what was checked; required
+	By      string // who settles; optional
+}
+
+// NeedsHuman reports whether the attempt waits on a human: parked, or an
+// unknown outcome no one has settled.
+func (a Attempt) NeedsHuman() bool {
+	return a.Attention || (a.State == Unknown && a.Settled == "")
 }
 
 // Unsynced reports whether Odoo has not yet seen the attempt's latest version.
@@ -101,6 +131,7 @@ type Filter struct {
 	OrderIDs      []int64 // any of; empty = all
 	Terminal      string  // exact, "" = any
 	Unsynced      bool    // only Version > SyncedVersion
+	Attention     bool    // only attempts parked for a human
 	CreatedAfter  time.Time
 	UpdatedBefore time.Time
 	Limit         int // 0 = no limit
@@ -172,8 +203,15 @@ type Store interface {
 	// ResignLeader lets another owner take the job at once.
 	ResignLeader(ctx context.Context, name, owner string) error
 
-	// Prune deletes final, fully synced attempts (and their events) not
-	// updated since before, and returns how many attempts went.
+	// Settle records a human's word on an Unknown attempt: its outcome, an
+	// event (Unknown to Unknown, reason "settled_<outcome>", the note) and
+	// Attention cleared. Version is not bumped: Odoo has nothing new to
+	// see. ErrTransition for an attempt that is not Unknown, ErrSettled
+	// for one already settled, ErrInvalid without an outcome or a note.
+	Settle(ctx context.Context, id int64, st Settlement) (Attempt, error)
+	// Prune deletes final, fully synced, unparked attempts (and their
+	// events) not updated since before, and returns how many attempts went.
+	// An Unknown attempt goes only once settled before before.
 	Prune(ctx context.Context, before time.Time) (int64, error)
 	// Check verifies the journal's integrity.
 	Check(ctx context.Context) error
@@ -213,6 +251,7 @@ var (
 	ErrInvalid     = errors.New("journal: invalid attempt")
 	ErrLeaseLost   = errors.New("journal: lease lost: taken over or released")
 	ErrStale       = errors.New("journal: the order's attempts changed since they were read")
+	ErrSettled     = errors.New("journal: already settled")
 )
 
 // Options tune a store.

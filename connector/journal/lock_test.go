@@ -38,8 +38,8 @@ func TestOtherProcessIsLockedOut(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != exitLocked {
 		t.Fatalf("another process opening a held journal: got %v (%s), want exit status %d", err, out, exitLocked)
 	}
-	if !strings.Contains(string(out), path+".lock") {
-		t.Fatalf("the other process was told %q, which does not name the lock file", out)
+	if !strings.Contains(string(out), "in use by another process") || !strings.Contains(string(out), path) {
+		t.Fatalf("the other process was told %q, which does not say the journal %s is in use", out, path)
 	}
 	s.Close()
 	if out, err := child(t, "opener", path).CombinedOutput(); err != nil {

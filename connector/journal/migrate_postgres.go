@@ -25,6 +25,14 @@ func (p *Postgres) migrate(ctx context.Context) error {
 // missing.
 func (p *Postgres) migrateStep(ctx context.Context, ms []migration) (done bool, err error) {
 	err = p.inWrite(ctx, func(tx *sql.Tx) error {
+		// A step may take longer than a journal write, and the daemons
+		// starting together wait here for the first: the session's lock
+		// and statement timeouts are for the running group, not for this
+		// (ctx bounds it; a stalled migrator still loses its session to
+		// idle_in_transaction_session_timeout).
+		if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0`); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
 			"compago-connector/"+p.schema+"/migrate"); err != nil {
 			return err

@@ -35,6 +35,24 @@ const (
 	pgConnectTimeout = 10 * time.Second
 )
 
+// sessionTimeouts are set on every connection of the pool (a DSN that sets
+// one keeps its own value). A journal transaction is a few statements on
+// a few rows and never waits on Odoo or Compago inside it, so:
+//   - lock_timeout 5 s: a lock held that long belongs to a stalled daemon
+//     (SIGSTOP, a frozen VM, swap); the waiter gets an error and retries
+//     at its next tick instead of hanging with the group behind it.
+//   - idle_in_transaction_session_timeout 10 s: a daemon stopped inside a
+//     transaction loses its session, its transaction rolls back and its
+//     row locks go; resumed, its commit fails, so nothing it decided
+//     before the stall lands.
+//   - statement_timeout 30 s: far above the longest statement (Prune, a
+//     day's listing), it bounds one gone wrong without cutting real work.
+var sessionTimeouts = map[string]string{
+	"lock_timeout":                        "5s",
+	"idle_in_transaction_session_timeout": "10s",
+	"statement_timeout":                   "30s",
+}
+
 var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
 // OpenPostgres connects to the database of dsn (a postgres:// URL or
@@ -60,6 +78,11 @@ func OpenPostgres(ctx context.Context, dsn string, opts Options) (*Postgres, err
 	if cfg.RuntimeParams["application_name"] == "" {
 		cfg.RuntimeParams["application_name"] = "compago-connector"
 	}
+	for name, v := range sessionTimeouts {
+		if cfg.RuntimeParams[name] == "" {
+			cfg.RuntimeParams[name] = v
+		}
+	}
 	if cfg.ConnectTimeout == 0 {
 		// Without connect_timeout in the DSN, a dial to a dead host would
 		// wait as long as the caller's context allows.
@@ -76,6 +99,7 @@ func OpenPostgres(ctx context.Context, dsn string, opts Options) (*Postgres, err
 		db:         db,
 		now:        opts.Now,
 		writeTx:    p.inWrite,
+		settleTx:   p.inWrite,
 		classify:   classifyPostgres,
 		lockOrder:  p.lockOrder,
 		numbered:   true,

@@ -11,7 +11,7 @@ import (
 
 const attemptColumns = `id, order_id, seq, external_id, COALESCE(intent_id, ''), terminal, amount,
 	state, reason, message, version, synced_version, sync_failures, last_error, attention,
-	created_at, updated_at, synced_at, add_payment_until`
+	created_at, updated_at, synced_at, add_payment_until, settled, settled_at, settled_by, settle_note`
 
 // queryer is what reads need: the pool or a transaction.
 type queryer interface {
@@ -24,16 +24,18 @@ type scanner interface{ Scan(dest ...any) error }
 func scanAttempt(r scanner) (Attempt, error) {
 	var a Attempt
 	var state string
-	var created, updated, synced, addUntil int64
+	var created, updated, synced, addUntil, settledAt int64
+	var settled string
 	err := r.Scan(&a.ID, &a.OrderID, &a.Seq, &a.ExternalID, &a.IntentID, &a.Terminal, &a.Amount,
 		&state, &a.Reason, &a.Message, &a.Version, &a.SyncedVersion, &a.SyncFailures, &a.LastError,
-		&a.Attention, &created, &updated, &synced, &addUntil)
+		&a.Attention, &created, &updated, &synced, &addUntil, &settled, &settledAt, &a.SettledBy, &a.SettleNote)
 	if err != nil {
 		return Attempt{}, err
 	}
-	a.State = State(state)
+	a.State, a.Settled = State(state), Outcome(settled)
 	a.CreatedAt, a.UpdatedAt, a.SyncedAt = fromStamp(created), fromStamp(updated), fromStamp(synced)
 	a.AddPaymentUntil = fromStamp(addUntil)
+	a.SettledAt = fromStamp(settledAt)
 	return a, nil
 }
 
@@ -128,6 +130,9 @@ func filterSQL(f Filter) (string, []any) {
 	if f.Unsynced {
 		conds = append(conds, "version > synced_version")
 	}
+	if f.Attention {
+		conds = append(conds, "attention = TRUE")
+	}
 	if !f.CreatedAfter.IsZero() {
 		conds = append(conds, "created_at > ?")
 		args = append(args, f.CreatedAfter.UnixNano())
@@ -172,9 +177,13 @@ func (s *store) Events(ctx context.Context, attemptID int64) ([]Event, error) {
 }
 
 // prunable selects what Prune may delete: final, fully synced, not parked
-// for a human, and untouched since the cutoff.
+// for a human, untouched since the cutoff, and, for an unknown outcome
+// (the only record of a possibly charged intent), settled by a human
+// before the cutoff; the state is checked as well as Attention, so a row
+// parked by no rule (an older build's) is kept too.
 const prunable = `state NOT IN ` + liveStates + ` AND version <= synced_version
-	AND attention = FALSE AND updated_at < ?`
+	AND attention = FALSE AND updated_at < ?
+	AND (state <> 'unknown' OR (settled <> '' AND settled_at < ?))`
 
 // Prune deletes old final attempts Odoo has fully seen; their events and
 // leases go with them (ON DELETE CASCADE), in the same statement, so an
@@ -183,7 +192,7 @@ const prunable = `state NOT IN ` + liveStates + ` AND version <= synced_version
 func (s *store) Prune(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM attempts WHERE `+prunable), before.UnixNano())
+		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM attempts WHERE `+prunable), before.UnixNano(), before.UnixNano())
 		if err != nil {
 			return err
 		}

@@ -21,6 +21,20 @@ var ErrReadOnly = errors.New("journal: opened read-only")
 // (reconcile, intents) use it, so they never need the daemon stopped and
 // never become a second writer.
 func OpenSQLiteReadOnly(ctx context.Context, path string, opts Options) (*SQLite, error) {
+	return openBeside(ctx, path, opts, false)
+}
+
+// OpenSQLiteSettle is OpenSQLiteReadOnly that also allows Settle, the one
+// write a human makes (intents settle): a short BEGIN IMMEDIATE
+// transaction, which SQLite serializes with the daemon's writes (the
+// busy timeout waits out the daemon's, and the daemon's its). It takes no
+// lock either: it is not a second engine, and every other write is
+// refused (ErrReadOnly).
+func OpenSQLiteSettle(ctx context.Context, path string, opts Options) (*SQLite, error) {
+	return openBeside(ctx, path, opts, true)
+}
+
+func openBeside(ctx context.Context, path string, opts Options, settles bool) (*SQLite, error) {
 	if path == "" {
 		return nil, errors.New("journal: empty path")
 	}
@@ -31,6 +45,9 @@ func OpenSQLiteReadOnly(ctx context.Context, path string, opts Options) (*SQLite
 	}
 	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 	dsn := "file:" + esc.Replace(path) + "?mode=ro&_pragma=busy_timeout(5000)&_pragma=query_only(1)"
+	if settles {
+		dsn = "file:" + esc.Replace(path) + "?mode=rw&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("journal: open %s read-only: %w", path, err)
@@ -38,7 +55,7 @@ func OpenSQLiteReadOnly(ctx context.Context, path string, opts Options) (*SQLite
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	s := newSQLite(db, path, opts)
-	s.readOnly = true
+	s.readOnly, s.settles = true, settles
 	if err := s.checkReadableSchema(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -120,3 +120,49 @@ func TestReadOnlyRefusesAFileThatIsNotAJournal(t *testing.T) {
 		t.Fatal("a file that is not a journal opened without error")
 	}
 }
+
+// The admin settles an unknown outcome while the daemon holds the journal
+// (intents settle): that one write goes through beside the daemon, which
+// sees it at once; every other write is still refused, and a plain
+// read-only opening refuses Settle too.
+func TestAdminSettlesBesideTheDaemon(t *testing.T) {
+	ctx := context.Background()
+	path := tempPath(t)
+	daemon := openJournal(t, path)
+	a, err := daemon.Begin(ctx, journal.NewAttempt{OrderID: 3, Amount: 8000, ExternalIDPrefix: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := daemon.Update(ctx, a.ID, func(x *journal.Attempt) error { x.State = journal.Unknown; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	st := journal.Settlement{Outcome: journal.OutcomeNotCharged, Note: "no SUCCESS at Compago for shop-3-1"}
+
+	ro, err := journal.OpenSQLiteReadOnly(ctx, path, journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if _, err := ro.Settle(ctx, a.ID, st); !errors.Is(err, journal.ErrReadOnly) {
+		t.Fatalf("Settle on a read-only journal: %v, want ErrReadOnly", err)
+	}
+
+	admin, err := journal.OpenSQLiteSettle(ctx, path, journal.Options{})
+	if err != nil {
+		t.Fatalf("the admin could not open the journal the daemon holds to settle: %v", err)
+	}
+	defer admin.Close()
+	if _, err := admin.Begin(ctx, journal.NewAttempt{OrderID: 4, Amount: 100, ExternalIDPrefix: "shop"}); !errors.Is(err, journal.ErrReadOnly) {
+		t.Fatalf("Begin beside the daemon: %v, want ErrReadOnly", err)
+	}
+	if _, err := admin.Settle(ctx, a.ID, st); err != nil {
+		t.Fatalf("Settle beside the daemon: %v", err)
+	}
+	got, err := daemon.Get(ctx, a.ID)
+	if err != nil || got.Settled != journal.OutcomeNotCharged || got.Attention {
+		t.Fatalf("the daemon's view after the admin settled: %+v, %v", got, err)
+	}
+	if _, err := daemon.Begin(ctx, journal.NewAttempt{OrderID: 3, Amount: 8000, ExternalIDPrefix: "shop"}); err != nil {
+		t.Fatalf("the daemon writing after the admin: %v", err)
+	}
+}

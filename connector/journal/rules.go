@@ -44,6 +44,10 @@ func checkUpdate(before, after Attempt) error {
 		{"CreatedAt", !before.CreatedAt.Equal(after.CreatedAt)},
 		{"UpdatedAt", !before.UpdatedAt.Equal(after.UpdatedAt)},
 		{"SyncedAt", !before.SyncedAt.Equal(after.SyncedAt)},
+		{"Settled", before.Settled != after.Settled},
+		{"SettledAt", !before.SettledAt.Equal(after.SettledAt)},
+		{"SettledBy", before.SettledBy != after.SettledBy},
+		{"SettleNote", before.SettleNote != after.SettleNote},
 	} {
 		if f.changed {
 			return fmt.Errorf("%w: %s of attempt %d", ErrImmutable, f.name, before.ID)
@@ -77,4 +81,14 @@ func checkInsert(a Attempt) error {
 		return fmt.Errorf("%w: synced version %d beyond version %d", ErrInvalid, a.SyncedVersion, a.Version)
 	}
 	return nil
+}
+
+// parkUnknown keeps an unknown outcome for attention until a human settles
+// it: the intent may exist at Compago, perhaps charged, and no one else
+// will look. The store applies it to every write, so no caller can forget
+// it or clear Attention by mistake.
+func parkUnknown(a *Attempt) {
+	if a.State == Unknown && a.Settled == "" {
+		a.Attention = true
+	}
 }

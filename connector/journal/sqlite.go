@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,12 +19,13 @@ import (
 type SQLite struct {
 	store
 	path string
-	lock *os.File
+	lock io.Closer
 	// slot serializes this process's write transactions, so that they queue
 	// here (honouring ctx) instead of spinning in SQLite's busy handler.
 	slot chan struct{}
-	// readOnly: opened by OpenSQLiteReadOnly; every write is refused.
-	readOnly bool
+	// readOnly: opened by OpenSQLiteReadOnly or OpenSQLiteSettle; every
+	// write is refused, but Settle when settles is set.
+	readOnly, settles bool
 }
 
 var _ Store = (*SQLite)(nil)
@@ -32,9 +34,9 @@ var _ Store = (*SQLite)(nil)
 const maxConns = 4
 
 // OpenSQLite opens (creating if needed) the journal at path, takes the
-// single-instance lock on path+".lock" and brings the schema up to date.
-// A journal held by another store, in this process or another, gives
-// ErrLocked.
+// single-instance lock on the database file itself (acquireLock) and
+// brings the schema up to date. A journal held by another store, in this
+// process or another, under this name or any other, gives ErrLocked.
 func OpenSQLite(ctx context.Context, path string, opts Options) (*SQLite, error) {
 	return openSQLite(ctx, path, opts, nil)
 }
@@ -48,7 +50,7 @@ func openSQLite(ctx context.Context, path string, opts Options, pragmas []string
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("journal: create directory: %w", err)
 	}
-	lock, err := acquireLock(path + ".lock")
+	lock, err := acquireLock(path)
 	if err != nil {
 		return nil, err
 	}
@@ -61,15 +63,8 @@ func openSQLite(ctx context.Context, path string, opts Options, pragmas []string
 	return s, nil
 }
 
+// openLocked opens the database acquireLock created and locked.
 func openLocked(ctx context.Context, path string, opts Options, pragmas []string) (*SQLite, error) {
-	// SQLite creates the WAL and shared-memory files with the database
-	// file's mode, so creating it 0600 first keeps all three private.
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("journal: open %s: %w", path, err)
-	}
-	f.Close()
-
 	db, err := sql.Open("sqlite", dsn(path, pragmas))
 	if err != nil {
 		return nil, fmt.Errorf("journal: open %s: %w", path, err)
@@ -96,6 +91,7 @@ func newSQLite(db *sql.DB, path string, opts Options) *SQLite {
 		db:       db,
 		now:      opts.Now,
 		writeTx:  s.inWrite,
+		settleTx: s.inSettle,
 		classify: classifySQLite,
 		// Writes are serialized whole: nothing more to lock.
 		lockOrder: func(context.Context, *sql.Tx, int64) error { return nil },
@@ -165,6 +161,19 @@ func (s *SQLite) inWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if s.readOnly {
 		return ErrReadOnly
 	}
+	return s.commitQueued(ctx, fn)
+}
+
+// inSettle is inWrite for Settle, which a journal opened beside its daemon
+// (OpenSQLiteSettle) allows.
+func (s *SQLite) inSettle(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.readOnly && !s.settles {
+		return ErrReadOnly
+	}
+	return s.commitQueued(ctx, fn)
+}
+
+func (s *SQLite) commitQueued(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	select {
 	case s.slot <- struct{}{}:
 	case <-ctx.Done():

@@ -18,6 +18,10 @@ type store struct {
 	// writeTx runs fn in one write transaction and commits it; an error
 	// from fn or from the commit rolls everything back.
 	writeTx func(ctx context.Context, fn func(tx *sql.Tx) error) error
+	// settleTx is writeTx for Settle, the one write an admin makes; a
+	// SQLite journal opened beside its daemon (OpenSQLiteSettle) allows it
+	// and no other.
+	settleTx func(ctx context.Context, fn func(tx *sql.Tx) error) error
 	// classify turns a uniqueness violation into ErrLiveAttempt or
 	// ErrDuplicate and leaves other errors alone.
 	classify func(err error) error

@@ -13,8 +13,10 @@ import (
 // was read; the zero Attempt when it could not be). The store
 // refuses (ErrImmutable) changes to the identity (ID, OrderID, Seq,
 // ExternalID), to an IntentID once set, and to the fields it keeps itself
-// (versions, sync bookkeeping, times); and a move out of Confirmed to
-// anything but Recorded, or out of Recorded (ErrTransition).
+// (versions, sync bookkeeping, times, a settlement); and a move out of
+// Confirmed to anything but Recorded, or out of Recorded (ErrTransition).
+// An attempt left Unknown and unsettled is written with Attention set,
+// whatever fn did (parkUnknown).
 func (s *store) Update(ctx context.Context, id int64, fn func(a *Attempt) error) (Attempt, error) {
 	return s.update(ctx, id, nil, fn)
 }
@@ -48,6 +50,7 @@ func (s *store) update(ctx context.Context, id int64, fence *Lease, fn func(a *A
 		if err := checkUpdate(before, after); err != nil {
 			return err
 		}
+		parkUnknown(&after)
 		if after.State != before.State && before.State.Final() && !after.State.Final() {
 			if err := s.lockOrder(ctx, tx, after.OrderID); err != nil {
 				return err

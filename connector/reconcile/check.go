@@ -100,15 +100,17 @@ func checkAttempt(w *world, a journal.Attempt, lines []PaymentLine, p checkParam
 		add(AmountMismatch, lines[0].ID, "the journal charged %s, Odoo's payment lines say %s", Money(a.Amount), sum)
 	}
 	switch {
+	case a.State == journal.Unknown && a.Settled != "":
+		// a human checked and settled it (intents settle): nothing to do
 	case a.State == journal.Unknown:
-		add(OutcomeUnknown, 0, "Compago has an intent for externalId %s whose id was never received: check the terminal and Compago for a charge", a.ExternalID)
+		add(OutcomeUnknown, 0, "Compago has an intent for externalId %s whose id was never received: check the terminal and Compago for a charge, then settle it: compago-connector intents settle %d --charged|--not-charged --note \"what you found\"", a.ExternalID, a.ID)
 	case a.State == journal.Creating && p.now.Sub(a.CreatedAt) > p.grace:
 		add(OutcomeUnknown, 0, "payment request %s still without Compago's answer after %s", a.ExternalID, age(p.now, a.CreatedAt))
 	}
 	if connector.IsForeign(a) {
 		add(UnverifiedIntent, 0, "%s", foreignDetail(a))
 	}
-	if a.Attention {
+	if a.Attention && a.State != journal.Unknown { // an unknown outcome is reported above, once
 		add(NeedsAttention, 0, "parked by the daemon: %s", orDefault(a.LastError, a.Message))
 	}
 	if a.Unsynced() && settled {

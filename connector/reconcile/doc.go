@@ -29,9 +29,13 @@
 //
 // Decisions taken where the issue is silent:
 //   - The window holds the attempts begun in [since, until), plus every
-//     attempt still live or not yet seen by Odoo whatever its age (a parked
-//     payment from last week is still today's problem), plus the attempt of
-//     any Compago payment line dated in the window.
+//     attempt still live, not yet seen by Odoo, parked or of unknown
+//     outcome whatever its age (a parked payment or a possible charge from
+//     last week is still today's problem), plus the attempt of any Compago
+//     payment line dated in the window.
+//   - An unknown outcome is outcome_unknown (not also needs_attention,
+//     though the journal parks it) until a human settles it (`intents
+//     settle`); settled, it is no discrepancy.
 //   - Every order still flagged is checked, whatever its age.
 //   - The grace period (default 5 minutes; the command uses sweep.stuck_after
 //     when longer) is what the daemon may take to finish before unfinished

@@ -88,7 +88,7 @@ func New(cfg Config, j Journal, o Odoo, c Compago) (*Reconciler, error) {
 }
 
 // Run reconciles the attempts begun in [since, now), every attempt still
-// live or not yet seen by Odoo whatever its age, the Compago payment lines
+// live, not yet seen by Odoo, parked or of unknown outcome whatever its age, the Compago payment lines
 // dated in the window, and every order still flagged in Odoo. An error
 // means the report could not be made (the journal, Odoo or, with Refresh,
 // Compago could not be read); discrepancies are in the report.
@@ -141,7 +141,10 @@ func (r *Reconciler) readJournal(ctx context.Context, w *world, since time.Time)
 	if !since.IsZero() {
 		window.CreatedAfter = since.Add(-time.Nanosecond) // CreatedAfter is strict; the window includes since
 	}
-	for _, f := range []journal.Filter{window, {States: live}, {Unsynced: true}} {
+	// Parked attempts and unknown outcomes wait on a human: every report
+	// lists them, whatever their age, until one settles them.
+	waiting := []journal.Filter{{Attention: true}, {States: []journal.State{journal.Unknown}}}
+	for _, f := range append([]journal.Filter{window, {States: live}, {Unsynced: true}}, waiting...) {
 		list, err := r.journal.List(ctx, f)
 		if err != nil {
 			return fmt.Errorf("reconcile: read the journal: %w", err)

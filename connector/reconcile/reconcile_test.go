@@ -315,3 +315,26 @@ func TestRecentWorkIsNotYetADiscrepancy(t *testing.T) {
 		{reconcile.OrderLeftFlagged, retry},
 	})
 }
+
+// An unknown outcome (the customer may have been charged) stays on every
+// day's report, however old, until a human settles it with `intents
+// settle`; once settled it is no discrepancy, even in its own day's window.
+func TestUnknownOutcomeIsListedUntilSettled(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	j := w.writer()
+	order := w.NewOrder(40, map[string]any{"x_compago_state": "failed"})
+	u := plant(t, j, journal.Attempt{OrderID: order, Amount: 4000, State: journal.Unknown}, true)
+
+	nextWeek := time.Now().Add(7 * 24 * time.Hour)
+	checkFindings(t, w.report(nextWeek.Add(-24*time.Hour), nextWeek, false), []finding{{reconcile.OutcomeUnknown, order}})
+
+	if _, err := j.Settle(ctx, u.ID, journal.Settlement{Outcome: journal.OutcomeNotCharged, Note: "no charge at Compago"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, since := range []time.Time{nextWeek.Add(-24 * time.Hour), time.Now().Add(-time.Hour)} {
+		if rep := w.report(since, nextWeek, false); !rep.Clean() {
+			t.Fatalf("after a human settled the unknown outcome, the report since %s still says: %+v", since.Format(time.DateTime), rep.Discrepancies)
+		}
+	}
+}

@@ -40,6 +40,9 @@ func RunConformance(t *testing.T, open func(t *testing.T) journal.Store) {
 		{"List filters and orders by id", testList},
 		{"Prune removes only final, synced, unparked attempts", testPrune},
 		{"Prune never lets an externalId be reused", testPruneSeq},
+		{"an unknown outcome is for attention until a human settles it", testUnknownIsForAttention},
+		{"Prune keeps an unsettled unknown outcome, however old", testPruneKeepsUnknown},
+		{"a human settles an unknown outcome, once, with an event", testSettle},
 		{"Check passes on a healthy journal", testCheck},
 		{"a cancelled context stops a write", testCancelled},
 	}
