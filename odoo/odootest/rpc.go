@@ -14,7 +14,7 @@ import (
 // does not depend on the client the tests judge.
 type rpc struct {
 	url, db, user, password string
-	uid                      int64
+	uid                     int64
 }
 
 var httpClient = &http.Client{Timeout: 2 * time.Minute}
