@@ -46,18 +46,27 @@ func configureShop(ctx context.Context, r *rpc, major int) (Shop, error) {
 	if s.JournalID, err = id(res); err != nil {
 		return s, err
 	}
+	if res, err = step("find the Shop config", "pos.config", "search", []any{[]any{}}, map[string]any{"limit": 1, "order": "id"}); err != nil {
+		return s, err
+	}
+	if ids, _ := res.([]any); len(ids) == 0 {
+		// 17 installs the "Shop" config as data; 18 and 19 leave it to
+		// the onboarding, so make it as the back office's form would,
+		// before the Compago method exists: its defaults then create Cash,
+		// Card (on the bank journal) and Customer Account, as in 17.
+		if res, err = step("create the Shop config", "pos.config", "create", []any{map[string]any{"name": "Shop"}}, nil); err != nil {
+			return s, err
+		}
+	}
+	if s.ConfigID, err = id(res); err != nil {
+		return s, fmt.Errorf("find the Shop config: %w", err)
+	}
 	if res, err = step("payment method", "pos.payment.method", "create",
 		[]any{map[string]any{"name": "Compago", "journal_id": s.JournalID}}, nil); err != nil {
 		return s, err
 	}
 	if s.PaymentMethodID, err = id(res); err != nil {
 		return s, err
-	}
-	if res, err = step("find the Shop config", "pos.config", "search", []any{[]any{}}, map[string]any{"limit": 1, "order": "id"}); err != nil {
-		return s, err
-	}
-	if s.ConfigID, err = id(res); err != nil {
-		return s, fmt.Errorf("find the Shop config: %w", err)
 	}
 	if _, err := step("allow the method in the config", "pos.config", "write",
 		[]any{[]any{s.ConfigID}, map[string]any{"payment_method_ids": []any{[]any{4, s.PaymentMethodID}}}}, nil); err != nil {

@@ -16,7 +16,7 @@ import (
 
 // setupRevision changes whenever the template's setup below changes, so
 // that cached templates made by an older setup are not reused.
-const setupRevision = "1"
+const setupRevision = "2"
 
 // The database role Odoo runs as, and the admin of every database.
 const (
