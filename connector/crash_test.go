@@ -16,6 +16,7 @@ import (
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/connector/journal/pgtest"
 	"github.com/compago-odoo/connector/odoo"
+	"github.com/compago-odoo/connector/odoo/odootest"
 )
 
 // The crash test runs the daemon in a child process (this test binary,
@@ -28,6 +29,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	pgtest.StopShared()
+	odootest.Stop()
 	os.Exit(code)
 }
 

@@ -28,53 +28,56 @@ var transports = []struct {
 }
 
 func TestRoutedPaymentEndsPaidWithOnePaymentLine(t *testing.T) {
-	for _, tr := range transports {
-		t.Run(tr.name, func(t *testing.T) {
-			w := newWorld(t, worldOptions{version: tr.version, protocol: tr.protocol})
-			w.startDaemon(nil)
-			id := w.NewOrder(350.50, nil)
-			w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+	eachTransport(t, routedPaymentEndsPaid)
+}
 
-			o := w.WaitState(id, connector.StatePending)
-			intent, _ := o["x_compago_intent_id"].(string)
-			if intent == "" {
-				t.Fatalf("pending order shows no intent id: %v", o)
-			}
-			if want := "compago-pos-app:///charge/payment-intent/" + intent; o["x_compago_deeplink"] != want {
-				t.Errorf("deep link = %v, want %s", o["x_compago_deeplink"], want)
-			}
-			if want := fmt.Sprintf("sandbox-%d-1", id); o["x_compago_external_id"] != want {
-				t.Errorf("externalId = %v, want %s", o["x_compago_external_id"], want)
-			}
-			if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "TERMINAL-001") || !strings.Contains(msg, "350.50 MXN") {
-				t.Errorf("cashier message = %q, want the terminal and the amount", msg)
-			}
-			in := w.intentOf(id)
-			if in.TerminalCode != "TERMINAL-001" || in.Amount != 35050 || in.Currency != "MXN" {
-				t.Errorf("intent at Compago = %+v, want 350.50 MXN routed to TERMINAL-001", in)
-			}
+// routedPaymentEndsPaid: a payment routed to a terminal shows the cashier
+// the intent, the terminal and the amount while pending; once the card is
+// charged the order is paid with exactly one payment line of its amount.
+// It runs on odoosim and on real Odoo (realodoo_e2e_test.go).
+func routedPaymentEndsPaid(t *testing.T, w *world) {
+	w.startDaemon(nil)
+	id := w.NewOrder(350.50, nil)
+	w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
 
-			if _, err := w.Compago.ApproveTerminal("TERMINAL-001"); err != nil {
-				t.Fatal(err)
-			}
-			o = w.WaitState(id, connector.StatePaid)
-			if o["state"] != "paid" {
-				t.Errorf("order state = %v, want paid (completed like the back-office Payment button)", o["state"])
-			}
-			pays := w.Payments(id)
-			if len(pays) != 1 {
-				t.Fatalf("payment lines = %v, want exactly one", pays)
-			}
-			p := pays[0]
-			if p["transaction_id"] != intent || simworld.Float(p["amount"]) != 350.5 || p["payment_status"] != "done" {
-				t.Errorf("payment line = %v, want 350.5 with transaction_id %s and status done", p, intent)
-			}
-			if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "Paid 350.50 MXN") {
-				t.Errorf("cashier message = %q, want it to say paid", msg)
-			}
-			w.CheckInvariants()
-		})
+	o := w.WaitState(id, connector.StatePending)
+	intent, _ := o["x_compago_intent_id"].(string)
+	if intent == "" {
+		t.Fatalf("pending order shows no intent id: %v", o)
 	}
+	if want := "compago-pos-app:///charge/payment-intent/" + intent; o["x_compago_deeplink"] != want {
+		t.Errorf("deep link = %v, want %s", o["x_compago_deeplink"], want)
+	}
+	if want := fmt.Sprintf("sandbox-%d-1", id); o["x_compago_external_id"] != want {
+		t.Errorf("externalId = %v, want %s", o["x_compago_external_id"], want)
+	}
+	if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "TERMINAL-001") || !strings.Contains(msg, "350.50 MXN") {
+		t.Errorf("cashier message = %q, want the terminal and the amount", msg)
+	}
+	in := w.intentOf(id)
+	if in.TerminalCode != "TERMINAL-001" || in.Amount != 35050 || in.Currency != "MXN" {
+		t.Errorf("intent at Compago = %+v, want 350.50 MXN routed to TERMINAL-001", in)
+	}
+
+	if _, err := w.Compago.ApproveTerminal("TERMINAL-001"); err != nil {
+		t.Fatal(err)
+	}
+	o = w.WaitState(id, connector.StatePaid)
+	if o["state"] != "paid" {
+		t.Errorf("order state = %v, want paid (completed like the back-office Payment button)", o["state"])
+	}
+	pays := w.Payments(id)
+	if len(pays) != 1 {
+		t.Fatalf("payment lines = %v, want exactly one", pays)
+	}
+	p := pays[0]
+	if p["transaction_id"] != intent || simworld.Float(p["amount"]) != 350.5 || p["payment_status"] != "done" {
+		t.Errorf("payment line = %v, want 350.5 with transaction_id %s and status done", p, intent)
+	}
+	if msg, _ := o["x_compago_message"].(string); !strings.Contains(msg, "Paid 350.50 MXN") {
+		t.Errorf("cashier message = %q, want it to say paid", msg)
+	}
+	w.CheckInvariants()
 }
 
 func TestUnroutedPaymentIsTakenByAnyTerminal(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/connector/simworld"
 	"github.com/compago-odoo/connector/odoo"
+	"github.com/compago-odoo/connector/odoo/odootest"
 )
 
 // Engine timings in tests: fast enough for a quick suite, slow enough for
@@ -29,13 +30,18 @@ type world struct {
 }
 
 type worldOptions struct {
-	version  int           // Odoo version, default 18
-	protocol odoo.Protocol // default auto
+	version  int            // odoosim's Odoo version, default 18
+	protocol odoo.Protocol  // default auto
+	real     *odootest.Odoo // a real Odoo instead of odoosim
 }
 
 func newWorld(t testing.TB, opt worldOptions) *world {
 	t.Helper()
-	return &world{simworld.New(t, simworld.Options{Version: opt.version, Protocol: opt.protocol})}
+	so := simworld.Options{Version: opt.version, Protocol: opt.protocol}
+	if opt.real != nil {
+		so.Odoo = simworld.Real(opt.real)
+	}
+	return &world{simworld.New(t, so)}
 }
 
 func engineConfig(log zerolog.Logger) connector.Config {
@@ -79,6 +85,10 @@ func (w *world) startDaemon(mod func(*connector.Config)) *daemon {
 func (w *world) startDaemonOn(j journal.Store, mod func(*connector.Config)) *daemon {
 	w.T.Helper()
 	cfg := engineConfig(zerolog.New(zerolog.NewTestWriter(w.T)).Level(zerolog.DebugLevel))
+	if w.Odoo == nil {
+		// A real Odoo on two shared cores: watch it at a human pace.
+		cfg.WatchInterval, cfg.PollInterval = 250*time.Millisecond, 250*time.Millisecond
+	}
 	if mod != nil {
 		mod(&cfg)
 	}

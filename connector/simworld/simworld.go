@@ -1,8 +1,13 @@
 // Package simworld gives tests the world the daemon lives in: Odoo and
-// Compago as simulators on loopback (odoosim, compagosim), the Compago
+// Compago on loopback (compagosim, and odoosim or a real Odoo), the Compago
 // fields set up in Odoo, a path for the journal, and the checks a test ends
 // with. Tests of several packages build on it (the engine, the
 // reconciliation report), so they agree on what "paid" and "lost" mean.
+//
+// The Odoo side is an OdooWorld: odoosim by default, or a real Odoo from
+// odoo/odootest (Options.Odoo = Real(o)), so that one scenario runs
+// against both without a copy per world. Tests that steer odoosim itself
+// (an outage, call counts) use World.Odoo, which is nil on a real Odoo.
 package simworld
 
 import (
@@ -25,20 +30,40 @@ const WaitLimit = 20 * time.Second
 
 // Options choose the Odoo the world runs.
 type Options struct {
-	Version  int           // Odoo version, default 18
+	Version  int           // odoosim's Odoo version, default 18
 	Protocol odoo.Protocol // transport of the clients, default auto
+	Odoo     OdooWorld     // a real Odoo (Real); nil for odoosim
+}
+
+// OdooWorld is the Odoo a world runs against, as a test sees it: where the
+// daemon logs in, and the back office's calls.
+type OdooWorld interface {
+	URL() string
+	Database() string
+	Login() string
+	// Secret is what a client of protocol logs in with: a password, or
+	// the API key JSON-2 needs.
+	Secret(p odoo.Protocol) string
+	// Exec runs an ORM call as the back office would.
+	Exec(model, method string, args []any, kwargs map[string]any) (any, error)
+	// NewOrder creates a draft order of amount (pesos) in the opened
+	// session, with extra fields in vals.
+	NewOrder(amount float64, vals map[string]any) (int64, error)
 }
 
 // World is Odoo and Compago on loopback, with the Compago fields set up.
 type World struct {
 	T           testing.TB
-	Odoo        *odoosim.Server
+	Odoo        *odoosim.Server // nil on a real Odoo
+	Backend     OdooWorld
 	OdooURL     string
 	Compago     *compagosim.Server
 	CompagoURL  string
 	JournalPath string // a fresh path for a SQLite journal
 	Protocol    odoo.Protocol
-	Seed        odoosim.Seed
+	Seed        odoosim.Seed // odoosim's ids; zero on a real Odoo
+	// WaitLimit bounds the world's waits: WaitLimit, longer on a real Odoo.
+	WaitLimit time.Duration
 }
 
 // New starts the simulators for the test and creates the Compago fields.
@@ -47,33 +72,42 @@ func New(t testing.TB, opt Options) *World {
 	if opt.Version == 0 {
 		opt.Version = 18
 	}
-	w := &World{T: t, Protocol: opt.Protocol}
-	w.Odoo = odoosim.New(odoosim.Options{Version: opt.Version})
-	os := httptest.NewServer(w.Odoo)
-	t.Cleanup(os.Close)
-	w.OdooURL = os.URL
+	w := &World{T: t, Protocol: opt.Protocol, Backend: opt.Odoo, WaitLimit: WaitLimit}
+	if w.Backend == nil {
+		w.Odoo = odoosim.New(odoosim.Options{Version: opt.Version})
+		os := httptest.NewServer(w.Odoo)
+		t.Cleanup(os.Close)
+		w.Backend = &simOdoo{srv: w.Odoo, url: os.URL}
+		w.Seed = w.Odoo.Seed()
+	} else {
+		w.WaitLimit = 3 * WaitLimit // a real Odoo on two shared cores
+	}
+	w.OdooURL = w.Backend.URL()
 	w.Compago = compagosim.New(compagosim.Options{})
 	cs := httptest.NewServer(w.Compago)
 	t.Cleanup(cs.Close)
 	w.CompagoURL = cs.URL
 	w.JournalPath = filepath.Join(t.TempDir(), "journal.db")
-	w.Seed = w.Odoo.Seed()
 	if _, err := connector.EnsureFields(context.Background(), w.OdooClient(), connector.DefaultFields()); err != nil {
 		t.Fatalf("setup of the Compago fields: %v", err)
 	}
 	return w
 }
 
-// OdooClient is a connected client of the sandbox admin (API key).
+// OdooClient is a connected client of the admin (on odoosim with its API key).
 func (w *World) OdooClient() *odoo.Client {
 	w.T.Helper()
-	oc, err := odoo.New(odoo.Config{URL: w.OdooURL, Database: "sandbox", Username: "admin",
-		Password: odoosim.SandboxAPIKey, Protocol: w.Protocol, Timeout: 5 * time.Second})
+	timeout := 5 * time.Second
+	if w.Odoo == nil {
+		timeout = time.Minute
+	}
+	oc, err := odoo.New(odoo.Config{URL: w.OdooURL, Database: w.Backend.Database(), Username: w.Backend.Login(),
+		Password: w.Backend.Secret(w.Protocol), Protocol: w.Protocol, Timeout: timeout})
 	if err != nil {
 		w.T.Fatal(err)
 	}
 	if err := oc.Connect(context.Background()); err != nil {
-		w.T.Fatalf("connect to odoosim: %v", err)
+		w.T.Fatalf("connect to Odoo: %v", err)
 	}
 	return oc
 }
@@ -93,7 +127,7 @@ func (w *World) CompagoClient() *compago.Client {
 // Exec runs an ORM call on odoosim as the back office would.
 func (w *World) Exec(model, method string, args []any, kwargs map[string]any) any {
 	w.T.Helper()
-	res, err := w.Odoo.Exec(model, method, args, kwargs)
+	res, err := w.Backend.Exec(model, method, args, kwargs)
 	if err != nil {
 		w.T.Fatalf("odoo %s.%s: %v", model, method, err)
 	}
@@ -104,12 +138,11 @@ func (w *World) Exec(model, method string, args []any, kwargs map[string]any) an
 // with extra fields in vals (nil for none).
 func (w *World) NewOrder(amount float64, vals map[string]any) int64 {
 	w.T.Helper()
-	v := map[string]any{"session_id": w.Seed.SessionID, "amount_total": amount, "amount_tax": 0.0,
-		"amount_paid": 0.0, "amount_return": 0.0}
-	for k, x := range vals {
-		v[k] = x
+	id, err := w.Backend.NewOrder(amount, vals)
+	if err != nil {
+		w.T.Fatalf("create an order of %.2f: %v", amount, err)
 	}
-	return ID(w.T, w.Exec("pos.order", "create", []any{v}, nil))
+	return id
 }
 
 // Flag writes Compago fields on an order as the POS does.
@@ -149,16 +182,24 @@ func (w *World) Payments(orderID int64) []map[string]any {
 func (w *World) WaitState(orderID int64, want string) map[string]any {
 	w.T.Helper()
 	var last map[string]any
-	deadline := time.Now().Add(WaitLimit)
+	deadline := time.Now().Add(w.WaitLimit)
 	for time.Now().Before(deadline) {
 		last = w.Order(orderID)
 		if last["x_compago_state"] == want {
 			return last
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(w.pause())
 	}
 	w.T.Fatalf("order %d: the cashier never saw x_compago_state %q; last seen: %v", orderID, want, last)
 	return nil
+}
+
+// pause is the time between two looks: a real Odoo is not read in a tight loop.
+func (w *World) pause() time.Duration {
+	if w.Odoo == nil {
+		return 50 * time.Millisecond
+	}
+	return 5 * time.Millisecond
 }
 
 // WaitFor waits until cond holds.
@@ -211,6 +252,30 @@ func (w *World) CheckInvariants() {
 	for id := range charged {
 		if lines[id] != 1 {
 			w.T.Errorf("invariant: charged intent %s has %d payment lines, want exactly 1", id, lines[id])
+		}
+	}
+	w.checkCompleted()
+}
+
+// checkCompleted: an order the cashier sees paid is completed in Odoo
+// (state paid or later), with its picking where Odoo makes one from the
+// order's lines (a real Odoo 18+; odoosim keeps no stock).
+func (w *World) checkCompleted() {
+	w.T.Helper()
+	fields := []any{"name", "state"}
+	pickings := false
+	if p, ok := w.Backend.(interface{ MakesPickings() bool }); ok && p.MakesPickings() {
+		fields, pickings = append(fields, "picking_ids"), true
+	}
+	res := w.Exec("pos.order", "search_read", []any{[]any{[]any{"x_compago_state", "=", "paid"}}},
+		map[string]any{"fields": fields})
+	for _, r := range res.([]any) {
+		o := r.(map[string]any)
+		if st, _ := o["state"].(string); st != "paid" && st != "done" && st != "invoiced" {
+			w.T.Errorf("invariant: order %v shows Compago paid but Odoo has it %v", o["id"], o["state"])
+		}
+		if ps, _ := o["picking_ids"].([]any); pickings && len(ps) == 0 {
+			w.T.Errorf("invariant: paid order %v has no picking", o["id"])
 		}
 	}
 }
