@@ -2,7 +2,10 @@ package connector_test
 
 import (
 	"testing"
+	"time"
 
+	"github.com/compago-odoo/connector/connector"
+	"github.com/compago-odoo/connector/connector/simworld"
 	"github.com/compago-odoo/connector/odoo"
 	"github.com/compago-odoo/connector/odoo/odootest"
 )
@@ -27,4 +30,46 @@ func eachRealOdoo(t *testing.T, scenario func(t *testing.T, w *world)) {
 
 func TestRealOdooRoutedPaymentEndsPaidWithOnePaymentLine(t *testing.T) {
 	eachRealOdoo(t, routedPaymentEndsPaid)
+}
+
+// The late commit on real Odoo: another database session holds the
+// order's row lock (as a long back-office transaction does) while the
+// card is recorded, so the daemon's add_payment waits in Odoo past the
+// daemon's timeout and commits once the lock goes. The cashier still gets
+// exactly one line: on 19 Odoo's unique payment uuid refuses the daemon's
+// second try; on 17 and 18 the daemon does not try again before the lost
+// call's deadline plus odoo.limit_time_real.
+func TestRealOdooAddPaymentCommittingAfterTheTimeoutKeepsOneLine(t *testing.T) {
+	odootest.Each(t, func(t *testing.T, version string) {
+		o := odootest.Start(t, version, odootest.Options{})
+		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC})
+		w.startDaemon(func(c *connector.Config) {
+			c.OdooTimeout = 2 * time.Second
+			c.LateCommitWindow = 20 * time.Second
+		})
+		id := w.pendingOrder(100, nil)
+
+		tx, err := o.SQL().Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		if _, err := tx.Exec(`SELECT id FROM pos_order WHERE id = $1 FOR UPDATE`, id); err != nil {
+			t.Fatal(err)
+		}
+		w.approve("TERMINAL-001")
+		// The daemon's add_payment waits on the lock, the daemon gives up
+		// on it after its 2 s and goes on: its next call on the order (the
+		// "charged" message to the cashier, or on 19 its second try) waits
+		// behind the first.
+		var waiting int
+		simworld.WaitFor(t, "the daemon's calls waiting on the row lock", func() bool {
+			err := tx.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'`).Scan(&waiting)
+			return err == nil && waiting >= 2
+		})
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		w.checkPaidOnce(id, 100)
+	})
 }
