@@ -126,7 +126,6 @@ type Engine struct {
 	cfg     Config
 	journal Journal
 	odoo    Odoo
-	rawOdoo Odoo // the client itself, for its version
 	compago Compago
 	log     zerolog.Logger
 
@@ -158,7 +157,6 @@ func New(cfg Config, j Journal, o Odoo, c Compago) (*Engine, error) {
 		cfg:     cfg,
 		journal: j,
 		odoo:    observedOdoo{Odoo: o, obs: cfg.Observer, now: cfg.Now},
-		rawOdoo: o,
 		compago: observedCompago{Compago: c, obs: cfg.Observer, now: cfg.Now},
 		log:     cfg.Logger,
 		polls:   newPollQueue(),

@@ -37,6 +37,19 @@ type observedOdoo struct {
 	now func() time.Time
 }
 
+// versioned is an Odoo client that knows the server's version once
+// connected (*odoo.Client).
+type versioned interface{ Version() odoo.Version }
+
+// Version is the wrapped client's server version; the zero Version when
+// the client cannot tell.
+func (o observedOdoo) Version() odoo.Version {
+	if v, ok := o.Odoo.(versioned); ok {
+		return v.Version()
+	}
+	return odoo.Version{}
+}
+
 func (o observedOdoo) done(op string, start time.Time, err error) error {
 	o.obs.Call("odoo", op, o.now().Sub(start), err)
 	return err

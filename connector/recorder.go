@@ -34,7 +34,8 @@ import (
 //     had no answer is added again only once that call can no longer
 //     commit: its deadline plus Odoo's limit_time_real (Config.
 //     LateCommitWindow), after which a multi-worker Odoo has killed any
-//     request still running. The POS addon's constraint removes the wait.
+//     request still running. A constraint from the POS addon (not built
+//     yet) would remove the wait.
 //   - The lookup is always made, on this order's own payments, before an
 //     add: a journal restored from a backup, or lost, knows nothing of a
 //     line added since.
@@ -221,7 +222,7 @@ func (e *Engine) uuidGuard() bool { return e.odooMajor() >= 19 }
 
 // odooMajor is the connected Odoo's major version, 0 when unknown.
 func (e *Engine) odooMajor() int {
-	if v, ok := e.rawOdoo.(interface{ Version() odoo.Version }); ok {
+	if v, ok := e.odoo.(versioned); ok {
 		return v.Version().Major
 	}
 	return 0
