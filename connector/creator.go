@@ -109,6 +109,10 @@ func (e *Engine) createMismatch(a journal.Attempt, in *compago.Intent) string {
 	}
 	known, ok := e.terminalIDs.Load(a.Terminal)
 	if ok && known != in.TerminalID {
+		// What was learned came from one answer: if that one was the odd
+		// one, keeping it would refuse every right answer after it.
+		// Forget it; the next answer is learned afresh.
+		e.terminalIDs.Delete(a.Terminal)
 		return fmt.Sprintf("another terminal than %s", a.Terminal)
 	}
 	owner := ""
@@ -192,6 +196,13 @@ func (e *Engine) holdForPrevious(ctx context.Context, a journal.Attempt) (bool, 
 			return true, e.previousCharged(ctx, a, p)
 		}
 		if !now.Before(e.graceEnd(p)) {
+			if err == nil && in.Status != compago.StatusCancelled {
+				// An intent that only expired can still be completed on
+				// its terminal: withdraw it before a second one is sent.
+				if held, err := e.withdrawPrevious(ctx, a, p); held || err != nil {
+					return true, err
+				}
+			}
 			continue
 		}
 		if a.State == journal.Cancelling {
@@ -207,6 +218,32 @@ func (e *Engine) holdForPrevious(ctx context.Context, a journal.Attempt) (bool, 
 		wait := e.graceEnd(p).Sub(now)
 		e.createBackoff.failed(a.ID, now, wait)
 		return true, e.setMessage(ctx, a.ID, "held", msgHeld(wait.Round(time.Second).String()))
+	}
+	return false, nil
+}
+
+// withdrawPrevious cancels the earlier attempt p's intent before the new
+// attempt a is sent, and reads it: the cancel's answer is not believed.
+// Charged, p's charge is recorded and a ends unsent; not yet known to be
+// cancelled, a waits (held reports it).
+func (e *Engine) withdrawPrevious(ctx context.Context, a, p journal.Attempt) (held bool, err error) {
+	now := e.cfg.Now()
+	if _, err := e.compago.Cancel(ctx, p.IntentID); err != nil && !errors.Is(err, compago.ErrAlreadyConfirmed) && !errors.Is(err, compago.ErrIntentNotFound) {
+		e.createBackoff.failed(a.ID, now, e.cfg.PollInterval)
+		return true, nil
+	}
+	in, err := e.compago.Get(ctx, p.IntentID)
+	switch {
+	case errors.Is(err, compago.ErrIntentNotFound):
+		return false, nil
+	case err != nil:
+		e.createBackoff.failed(a.ID, now, e.cfg.PollInterval)
+		return true, nil
+	case in.Charged():
+		return true, e.previousCharged(ctx, a, p)
+	case in.Status != compago.StatusCancelled:
+		e.createBackoff.failed(a.ID, now, e.cfg.PollInterval)
+		return true, nil
 	}
 	return false, nil
 }

@@ -102,7 +102,7 @@ func msgUnauthorized() string {
 }
 
 func msgUnknown() string {
-	return "Compago already has this payment request but never told us its id. Check the terminal: if the card was charged, do not charge again and tell the back office; otherwise request again."
+	return "Compago already has this payment request but never told us its id. Check the terminal and tell the back office: the order can be charged by card again once they have settled it (if the card was charged, do not charge again)."
 }
 
 func msgAttention(what string) string {
@@ -185,4 +185,8 @@ func msgPreviousCharged(amount int64) string {
 
 func msgBadTerminal() string {
 	return "The terminal code on this order is not a Compago terminal serial (letters, digits and - _ . : / only). Correct it and request again."
+}
+
+func msgUnknownUnsettled() string {
+	return "The previous card payment request of this order may still be on the terminal, and Compago never told us its id. Check the terminal: do not let the customer pay it. The back office must settle it before this order can be charged by card again."
 }

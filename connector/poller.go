@@ -79,6 +79,9 @@ const unavailableAlert = 3
 // graceable reports whether a's intent may still be read after the attempt
 // ended: it ended without a charge, with an intent Compago knows.
 func graceable(a journal.Attempt) bool {
+	if IsForeign(a) {
+		return false // an intent this journal did not create is never money
+	}
 	switch a.State {
 	case journal.Expired, journal.Cancelled, journal.Unknown, journal.Failed:
 		return a.IntentID != ""
@@ -86,9 +89,31 @@ func graceable(a journal.Attempt) bool {
 	return false
 }
 
-// graceEnd is when the reads of an ended attempt stop: the grace period
-// after it ended (its last change).
+// graceEnd is when the frequent reads of an ended attempt stop: the grace
+// period after it ended (its last change).
 func (e *Engine) graceEnd(a journal.Attempt) time.Time { return a.UpdatedAt.Add(e.cfg.LateChargeGrace) }
+
+// lateReadHorizon is how long after it ended an attempt's intent is still
+// read, ever more rarely, once the grace period is over: no reading period
+// rules out a charge that lands later still, but one found is recorded (or
+// parked for a human if the order was paid since) and the cashier's "no
+// money was taken" corrected, instead of waiting for the daily report.
+// The reads double the attempt's age each time: about ten in a day.
+const lateReadHorizon = 24 * time.Hour
+
+// nextEndedRead is when an ended attempt's intent is read next: every
+// poll interval in its grace period, then at twice its age, until
+// lateReadHorizon; ok is false once it is not read any more.
+func (e *Engine) nextEndedRead(a journal.Attempt) (at time.Time, ok bool) {
+	now := e.cfg.Now()
+	if !graceable(a) || !now.Before(a.UpdatedAt.Add(lateReadHorizon)) {
+		return time.Time{}, false
+	}
+	if now.Before(e.graceEnd(a)) {
+		return now.Add(pollDelay(e.cfg.PollInterval)), true
+	}
+	return now.Add(max(now.Sub(a.UpdatedAt), e.cfg.LateChargeGrace)), true
+}
 
 // pastLife reports whether a live attempt is past its intent's 10 minutes
 // and the grace period: an answer that is still not final then is not
@@ -125,7 +150,7 @@ func (e *Engine) PollIntent(ctx context.Context, id int64) error {
 	case a.State == journal.Cancelling:
 		return e.CancelIntent(ctx, id)
 	case a.State == journal.Pending:
-	case graceable(a) && e.cfg.Now().Before(e.graceEnd(a)):
+	case graceable(a) && e.cfg.Now().Before(a.UpdatedAt.Add(lateReadHorizon)):
 	default:
 		e.pollBackoff.forget(id)
 		e.dropPoll(ctx, id)
@@ -212,9 +237,9 @@ func (e *Engine) applyIntent(ctx context.Context, a journal.Attempt, intent *com
 		return e.recordCharge(ctx, a)
 	}
 	if !(a.State == journal.Pending || a.State == journal.Cancelling) {
-		// An ended attempt in its grace period, still not charged.
-		if graceable(a) && e.cfg.Now().Before(e.graceEnd(a)) {
-			e.polls.schedule(a.ID, e.cfg.Now().Add(pollDelay(e.cfg.PollInterval)))
+		// An ended attempt, still not charged: read it again later.
+		if at, ok := e.nextEndedRead(a); ok {
+			e.polls.schedule(a.ID, at)
 		}
 		return nil
 	}
@@ -368,13 +393,13 @@ func (e *Engine) schedulePollsFromJournal(ctx context.Context) error {
 	now := e.cfg.Now()
 	ended, err := e.journal.List(ctx, journal.Filter{
 		States:       []journal.State{journal.Expired, journal.Cancelled, journal.Unknown, journal.Failed},
-		CreatedAfter: now.Add(-(intentLifetime + 3*e.cfg.LateChargeGrace)),
+		CreatedAfter: now.Add(-(intentLifetime + lateReadHorizon)),
 	})
 	if err != nil {
 		return err
 	}
 	for _, a := range ended {
-		if graceable(a) && now.Before(e.graceEnd(a)) {
+		if _, ok := e.nextEndedRead(a); ok {
 			list = append(list, a)
 		}
 	}

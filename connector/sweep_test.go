@@ -56,8 +56,21 @@ func TestCreateWhoseAnswerWasLostEndsUnknownAndTellsTheCashierToCheckTheTerminal
 		t.Errorf("%d intents at Compago, want 1: the retry must reuse the externalId", n)
 	}
 
-	// The cashier requests again on the same terminal: a new externalId,
-	// and Compago withdraws the orphan from the terminal.
+	// The cashier requests again: refused while no one has checked the
+	// terminal, since the orphan may have been paid already and nothing
+	// can read it.
+	w.Flag(id, map[string]any{"x_compago_state": "requested"})
+	o = w.waitMessage(id, "The back office must settle it")
+	if o["x_compago_state"] != connector.StateFailed || len(w.Compago.Intents()) != 1 {
+		t.Fatalf("a second request was sent while the first may be paid: %v, %d intents", o, len(w.Compago.Intents()))
+	}
+	// The back office checks the terminal (nothing was paid) and settles
+	// it; now the request goes: a new externalId, and Compago withdraws
+	// the orphan from the terminal.
+	if _, err := d.journal.Settle(context.Background(), a.ID, journal.Settlement{
+		Outcome: journal.OutcomeNotCharged, Note: "terminal shows nothing paid", By: "test"}); err != nil {
+		t.Fatal(err)
+	}
 	w.Flag(id, map[string]any{"x_compago_state": "requested"})
 	simworld.WaitFor(t, "attempt 2 pending", func() bool {
 		o := w.Order(id)

@@ -157,7 +157,15 @@ func (e *Engine) requested(ctx context.Context, o order, readStart time.Time) (s
 	// A final state Odoo has not seen yet (or may not have seen when the
 	// read started): the flag is the old one, not a retry. The syncer
 	// writes the final state first.
-	return synced && latest.SyncedAt.Before(readStart), latest.Seq, nil
+	retry := synced && latest.SyncedAt.Before(readStart)
+	if retry && latest.State == journal.Unknown && latest.IntentID == "" && latest.Settled == "" {
+		// Compago may hold a payable intent of this order whose id it never
+		// gave us, so nothing can read it: a second card payment could
+		// charge the customer twice. A human checks the terminal and
+		// settles it (intents settle) first.
+		return false, 0, e.touch(ctx, latest.ID, msgUnknownUnsettled())
+	}
+	return retry, latest.Seq, nil
 }
 
 // refusal says why an order cannot be charged, or "" when it can.
