@@ -274,7 +274,7 @@ func (s *Server) handleAddOddity(w http.ResponseWriter, r *http.Request) {
 // arrived on (a sandbox shown on the LAN by address).
 func control(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		if !localHost(r) {
+		if !LocalHost(r) {
 			writeError(w, http.StatusForbidden, "The control API answers only requests addressed to localhost or to the address it listens on.")
 			return
 		}
@@ -288,10 +288,12 @@ func control(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
 	})
 }
 
-// localHost reports whether the request's Host is loopback, or the IP
+// LocalHost reports whether the request's Host is loopback, or the IP
 // address the request arrived on. A DNS name other than localhost is
-// refused: that is what a rebinding attack sends.
-func localHost(r *http.Request) bool {
+// refused: that is what a rebinding attack sends. The sandbox page guards
+// itself with it too; odoosim keeps its own copy, since the Odoo side
+// does not depend on the Compago side.
+func LocalHost(r *http.Request) bool {
 	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h

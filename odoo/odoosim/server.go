@@ -284,7 +284,8 @@ func simJSON(w http.ResponseWriter, status int, v any) {
 
 // localHost reports whether the request's Host is loopback, or the IP
 // address the request arrived on. Any other name is refused: that is what
-// a DNS rebinding attack sends.
+// a DNS rebinding attack sends. (compagosim.LocalHost is the same rule;
+// the Odoo simulator does not import the Compago side.)
 func localHost(r *http.Request) bool {
 	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {

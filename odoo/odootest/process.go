@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/compago-odoo/connector/connector/journal/pgtest"
 )
 
 // Timeouts of the slow steps.
@@ -123,7 +124,7 @@ func (p *process) serve(ctx context.Context, tr *tree, db, logFile string, opt s
 }
 
 func (p *process) serveOnce(ctx context.Context, tr *tree, db, logFile string, opt serveOptions) (*server, error) {
-	port, err := freePort()
+	port, err := pgtest.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +132,7 @@ func (p *process) serveOnce(ctx context.Context, tr *tree, db, logFile string, o
 	args = append(args, "--max-cron-threads=0", "--http-interface=127.0.0.1", "--http-port="+strconv.Itoa(port),
 		"--data-dir="+p.dataDir, "--logfile="+logFile)
 	if opt.workers > 0 {
-		gport, err := freePort()
+		gport, err := pgtest.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -193,15 +194,6 @@ func (s *server) stop() {
 	// Workers outlive a killed master for a moment: make sure none is left
 	// holding a connection to the database about to be dropped.
 	syscall.Kill(-pid, syscall.SIGKILL)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("odootest: find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // tail keeps the last lines of a log for an error message.

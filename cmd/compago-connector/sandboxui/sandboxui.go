@@ -7,9 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"mime"
-	"net"
 	"net/http"
-	"strings"
 	"sync"
 
 	"github.com/compago-odoo/connector/compago/compagosim"
@@ -77,32 +75,12 @@ func New(opts Options) http.Handler {
 // 127.0.0.1, and the Host header still carries that name.
 func localOnly(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !localHost(r) {
+		if !compagosim.LocalHost(r) {
 			writeError(w, &userError{http.StatusForbidden, "The sandbox page answers only when opened as localhost or by its IP address."})
 			return
 		}
 		h.ServeHTTP(w, r)
 	})
-}
-
-func localHost(r *http.Request) bool {
-	host := r.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		return false
-	}
-	if ip.IsLoopback() {
-		return true
-	}
-	la, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr)
-	return ok && la.IP.Equal(ip)
 }
 
 // noCache keeps a browser from showing an old page after a rebuild.

@@ -69,7 +69,7 @@ func Start(ctx context.Context) (*Server, error) {
 		return nil, err
 	}
 	for try := 0; ; try++ { // a free port can be taken between the probe and the bind
-		if s.port, err = freePort(); err == nil {
+		if s.port, err = FreePort(); err == nil {
 			err = s.Resume(ctx)
 		}
 		if err == nil || try == 2 {
@@ -124,7 +124,9 @@ func postgresUser() (*syscall.Credential, error) {
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
 
-func freePort() (int, error) {
+// FreePort is a TCP port free on 127.0.0.1 now (another process may take
+// it before it is used: callers retry on a bind failure).
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("pgtest: find a free port: %w", err)
