@@ -116,7 +116,24 @@ func (e *Engine) learnIntent(ctx context.Context, id int64, intentID string) (jo
 		}
 		return nil
 	}
+	// The id is the only handle on a live intent: a journal that refuses
+	// the write for a moment (a lock held by a frozen daemon until its
+	// session times out) is tried again, never given up at the first error.
 	a, changed, err := e.transition(ctx, id, reopen)
+	for try, wait := 1, 200*time.Millisecond; err != nil && !errors.Is(err, journal.ErrLiveAttempt) && try < learnTries; try, wait = try+1, min(2*wait, 5*time.Second) {
+		select {
+		case <-ctx.Done():
+			try = learnTries
+			continue
+		case <-time.After(wait):
+		}
+		a, changed, err = e.transition(ctx, id, reopen)
+	}
+	if err != nil && !errors.Is(err, journal.ErrLiveAttempt) {
+		e.log.Error().Err(err).Int64("attempt_id", id).Str("intent", intentID).
+			Msg("ATTENTION: Compago created this intent but the journal could not record its id; check the terminal")
+		return a, err
+	}
 	if err == nil && changed && a.Reason == "late_create_answer" {
 		e.log.Warn().Int64("order", a.OrderID).Int64("attempt_id", id).Str("intent", intentID).
 			Msg("the create's answer came after the attempt ended unknown: its intent is live, watching it again")
@@ -148,6 +165,10 @@ func (e *Engine) learnIntent(ctx context.Context, id int64, intentID string) (jo
 	e.polls.schedule(id, e.cfg.Now()) // grace reads find a charge of it
 	return a, nil
 }
+
+// learnTries bounds the journal writes of a create's answer (about 30 s
+// with backoff).
+const learnTries = 10
 
 // createMismatch compares a create answer with the request: amount,
 // currency, externalId and terminal. It returns what differs, "" when

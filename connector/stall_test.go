@@ -5,12 +5,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/compago-odoo/connector/connector"
 	"github.com/compago-odoo/connector/connector/journal"
@@ -292,4 +296,99 @@ func TestStalledWatchLeaderDoesNotChargeAgain(t *testing.T) {
 		t.Errorf("the cashier reads %v %q on the paid order", o["x_compago_state"], o["x_compago_message"])
 	}
 	s.CheckInvariants()
+}
+
+// TestThreeDaemonsOnePostgresSurviveStalls is the three-daemon kill test
+// with freezes instead of kills: every round, one daemon is stopped with
+// SIGSTOP at a random moment of a random step (while the intents are
+// created, while the cards wait on the terminals, or while the payments
+// are written back), kept stopped past every lease it held (poll 2 s,
+// create 3 s, sync 3 s, watch 2 s), and resumed with SIGCONT while the
+// survivors have taken its work over. Every payment still ends as exactly
+// one payment line, every order paid. COMPAGO_STALL_ROUNDS sets the rounds
+// (default 3; 100 for the long run).
+func TestThreeDaemonsOnePostgresSurviveStalls(t *testing.T) {
+	rounds := 3
+	if n, err := strconv.Atoi(os.Getenv("COMPAGO_STALL_ROUNDS")); err == nil && n > 0 {
+		rounds = n
+	}
+	s := newStallWorld(t)
+	var ds []*stallDaemon
+	for i := range 3 {
+		ds = append(ds, s.daemon("daemon-"+strconv.Itoa(i)))
+	}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
+	terminals := []string{"TERMINAL-001", "TERMINAL-002", "TERMINAL-003"}
+	const pastLeases = 3500 * time.Millisecond // longer than the longest lease (3 s)
+	steps := map[string]int{}
+	var finish []time.Duration
+	for round := range rounds {
+		victim := ds[rng.IntN(3)]
+		step := []string{"create", "pending", "write-back"}[rng.IntN(3)]
+		steps[step]++
+		freeze := func() {
+			time.Sleep(time.Duration(rng.IntN(200)) * time.Millisecond) // a random moment of the step
+			victim.stop()
+		}
+		var orders []int64
+		for i, term := range terminals {
+			id := s.NewOrder(float64(10*round+i+1), nil)
+			s.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": term})
+			orders = append(orders, id)
+		}
+		stopped := time.Now()
+		if step == "create" {
+			freeze()
+			stopped = time.Now()
+		}
+		for _, id := range orders {
+			s.WaitState(id, connector.StatePending)
+		}
+		if step == "pending" {
+			freeze()
+			stopped = time.Now()
+		}
+		for _, term := range terminals {
+			if _, err := s.Compago.ApproveTerminal(term); err != nil {
+				t.Fatalf("round %d: approve on %s: %v", round, term, err)
+			}
+		}
+		if step == "write-back" {
+			freeze()
+			stopped = time.Now()
+		}
+		for _, id := range orders {
+			s.WaitState(id, connector.StatePaid)
+		}
+		finish = append(finish, time.Since(stopped))
+		if rest := pastLeases - time.Since(stopped); rest > 0 {
+			time.Sleep(rest) // the freeze outlives every lease the victim held
+		}
+		victim.cont()
+	}
+	// A last payment, made once the last daemon resumed: its stale calls
+	// (sent at once on SIGCONT) are behind it when this one is paid.
+	id := s.NewOrder(999, nil)
+	s.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
+	s.WaitState(id, connector.StatePending)
+	if _, err := s.Compago.ApproveTerminal("TERMINAL-001"); err != nil {
+		t.Fatal(err)
+	}
+	s.WaitState(id, connector.StatePaid)
+	s.CheckInvariants()
+	for _, id := range allOrders(s.world) {
+		if n := len(s.Payments(id)); n != 1 {
+			t.Errorf("order %d has %d payment lines, want 1", id, n)
+		}
+		if l := s.attempts(id); len(l) != 1 {
+			t.Errorf("order %d has %d attempts, want 1 (a stalled daemon began another)", id, len(l))
+		}
+	}
+	if n := len(s.Compago.Intents()); n != 3*rounds+1 {
+		t.Errorf("%d intents at Compago for %d payments", n, 3*rounds+1)
+	}
+	slices.Sort(finish)
+	median, worst := finish[len(finish)/2].Round(time.Millisecond), finish[len(finish)-1].Round(time.Millisecond)
+	t.Logf("%d rounds, one daemon of three frozen %s+ each round (steps %v); orders paid after the freeze: median %s, worst %s", rounds, pastLeases, steps, median, worst)
+	fmt.Fprintf(os.Stderr, "three daemons, stalls: rounds=%d steps=%v paid_after_freeze_median=%s worst=%s\n", rounds, steps, median, worst)
 }
