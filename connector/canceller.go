@@ -76,7 +76,12 @@ func (e *Engine) CancelIntent(ctx context.Context, id int64) error {
 	if a.State != journal.Cancelling || a.IntentID == "" {
 		return nil
 	}
-	answer, cerr := e.compago.Cancel(ctx, a.IntentID)
+	cctx, done, err := e.act(ctx, id, "cancel the Compago intent", journal.KindPoll, journal.KindCreate)
+	if err != nil {
+		return err
+	}
+	answer, cerr := e.compago.Cancel(cctx, a.IntentID)
+	done()
 	switch {
 	case cerr == nil, errors.Is(cerr, compago.ErrAlreadyConfirmed), errors.Is(cerr, compago.ErrIntentNotFound):
 	default:

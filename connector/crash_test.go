@@ -52,7 +52,11 @@ func runChildDaemon() int {
 		return 1
 	}
 	defer j.Close()
-	oc, err := odoo.New(odoo.Config{URL: os.Getenv("ODOO_URL"), Database: "sandbox", Username: "admin", Password: "sandbox-api-key", Timeout: 5 * time.Second})
+	// The stall tests give longer client timeouts (ODOO_TIMEOUT,
+	// COMPAGO_TIMEOUT): an answer that waits in a stopped daemon's socket
+	// is then read when it resumes, not lost to its timer.
+	odooTimeout, compagoTimeout := envDuration("ODOO_TIMEOUT", 5*time.Second), envDuration("COMPAGO_TIMEOUT", 2*time.Second)
+	oc, err := odoo.New(odoo.Config{URL: os.Getenv("ODOO_URL"), Database: "sandbox", Username: "admin", Password: "sandbox-api-key", Timeout: odooTimeout})
 	if err == nil {
 		err = oc.Connect(ctx)
 	}
@@ -60,11 +64,12 @@ func runChildDaemon() int {
 		log.Error().Err(err).Msg("odoo")
 		return 1
 	}
-	cc, err := compago.NewClient(os.Getenv("COMPAGO_URL"), "sandbox-key", compago.WithTimeout(2*time.Second))
+	cc, err := compago.NewClient(os.Getenv("COMPAGO_URL"), "sandbox-key", compago.WithTimeout(compagoTimeout))
 	if err != nil {
 		return 1
 	}
 	cfg := engineConfig(log)
+	cfg.OdooTimeout = odooTimeout
 	if shared {
 		cfg.Shared, cfg.Owner = true, os.Getenv("OWNER")
 		cfg.PollLease, cfg.CreateLease, cfg.SyncLease = 2*time.Second, 3*time.Second, 3*time.Second
@@ -78,6 +83,14 @@ func runChildDaemon() int {
 		return 1
 	}
 	return 0
+}
+
+// envDuration reads a duration from the environment, def when unset.
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d > 0 {
+		return d
+	}
+	return def
 }
 
 func (w *world) startChild() *exec.Cmd {

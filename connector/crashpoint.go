@@ -13,6 +13,13 @@ import (
 // is reached the n-th time (default 1). Unset, crashPoint does nothing.
 const CrashEnv = "COMPAGO_CONNECTOR_CRASH_AT"
 
+// StallEnv names the environment variable that makes the process stop
+// itself (SIGSTOP) at a named recovery point, the same names and the same
+// "<point>:<n>" form as CrashEnv: a frozen VM or a swap storm at the worst
+// moment, for the multi-daemon tests, which resume the process with
+// SIGCONT. Unset, it does nothing.
+const StallEnv = "COMPAGO_CONNECTOR_STALL_AT"
+
 // Recovery points, in the order a payment meets them.
 const (
 	CrashAfterBegin      = "after-begin"       // write-ahead recorded, nothing sent
@@ -29,12 +36,19 @@ const (
 var (
 	crashAt   string
 	crashLeft atomic.Int64
+	stallAt   string
+	stallLeft atomic.Int64
 )
 
 func init() {
-	spec := os.Getenv(CrashEnv)
+	crashAt = pointSpec(os.Getenv(CrashEnv), &crashLeft)
+	stallAt = pointSpec(os.Getenv(StallEnv), &stallLeft)
+}
+
+// pointSpec parses "<point>" or "<point>:<n>", storing n (default 1).
+func pointSpec(spec string, left *atomic.Int64) string {
 	if spec == "" {
-		return
+		return ""
 	}
 	name, n, ok := strings.Cut(spec, ":")
 	count := int64(1)
@@ -43,13 +57,16 @@ func init() {
 			count = v
 		}
 	}
-	crashAt = name
-	crashLeft.Store(count)
+	left.Store(count)
+	return name
 }
 
 // crashPoint kills the process when the named point is reached for the
 // configured time. It costs one string comparison when no crash is set.
 func crashPoint(name string) {
+	if stallAt == name && stallLeft.Add(-1) == 0 {
+		stopSelf() // returns once someone sends SIGCONT
+	}
 	if crashAt != name {
 		return
 	}

@@ -53,9 +53,14 @@ func (e *Engine) CreateIntent(ctx context.Context, id int64) error {
 	if held, err := e.holdForPrevious(ctx, a); held || err != nil {
 		return err
 	}
-	intent, err := e.compago.Create(ctx, compago.CreateParams{
+	cctx, done, err := e.act(ctx, id, "create the Compago intent", journal.KindCreate)
+	if err != nil {
+		return err
+	}
+	intent, err := e.compago.Create(cctx, compago.CreateParams{
 		Amount: a.Amount, ExternalID: a.ExternalID, TerminalCode: a.Terminal,
 	})
+	done()
 	if err != nil {
 		return e.createFailed(ctx, a, err)
 	}
@@ -64,18 +69,15 @@ func (e *Engine) CreateIntent(ctx context.Context, id int64) error {
 	}
 	crashPoint(CrashAfterCreate)
 	e.createBackoff.forget(id)
-	a, _, err = e.transition(ctx, id, func(a *journal.Attempt) error {
-		if a.IntentID != "" {
-			return errNoChange
-		}
-		a.IntentID = intent.ID
-		if a.State == journal.Creating {
-			a.State, a.Reason, a.Message = journal.Pending, "", msgWaiting(a.Amount, a.Terminal)
-		}
-		return nil
-	})
+	a, err = e.learnIntent(ctx, id, intent.ID)
 	if err != nil {
 		return err
+	}
+	if a.State.Final() {
+		// Ended meanwhile (parked, see learnIntent): its intent is read
+		// through the grace period all the same.
+		e.polls.schedule(id, e.cfg.Now())
+		return nil
 	}
 	crashPoint(CrashAfterPending)
 	if a.State == journal.Cancelling {
@@ -87,6 +89,86 @@ func (e *Engine) CreateIntent(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// learnIntent journals the id of the intent Compago created for the
+// attempt. The answer may come late: another daemon may have retried the
+// create meanwhile (this one was frozen, or its answer slow), met
+// "duplicate", and ended the attempt unknown. The intent is live on the
+// terminal all the same, so the attempt is reopened, pending, and watched:
+// a tap is then recorded, and the cashier reads "waiting for the card"
+// instead of "request again". When the order already has a newer live
+// attempt (the cashier requested again), the journal allows one live
+// attempt per order: the late intent is cancelled at Compago and the
+// attempt stays unknown with its intent id, for a human (a charge of it
+// is found by the grace reads, the daily report and reconcile).
+func (e *Engine) learnIntent(ctx context.Context, id int64, intentID string) (journal.Attempt, error) {
+	reopen := func(a *journal.Attempt) error {
+		if a.IntentID != "" {
+			return errNoChange
+		}
+		a.IntentID = intentID
+		switch {
+		case a.State == journal.Creating:
+			a.State, a.Reason, a.Message = journal.Pending, "", msgWaiting(a.Amount, a.Terminal)
+		case a.State == journal.Unknown && a.Settled == "":
+			a.State, a.Reason, a.Message = journal.Pending, "late_create_answer", msgWaiting(a.Amount, a.Terminal)
+			a.Attention = false
+		}
+		return nil
+	}
+	// The id is the only handle on a live intent: a journal that refuses
+	// the write for a moment (a lock held by a frozen daemon until its
+	// session times out) is tried again, never given up at the first error.
+	a, changed, err := e.transition(ctx, id, reopen)
+	for try, wait := 1, 200*time.Millisecond; err != nil && !errors.Is(err, journal.ErrLiveAttempt) && try < learnTries; try, wait = try+1, min(2*wait, 5*time.Second) {
+		select {
+		case <-ctx.Done():
+			try = learnTries
+			continue
+		case <-time.After(wait):
+		}
+		a, changed, err = e.transition(ctx, id, reopen)
+	}
+	if err != nil && !errors.Is(err, journal.ErrLiveAttempt) {
+		e.log.Error().Err(err).Int64("attempt_id", id).Str("intent", intentID).
+			Msg("ATTENTION: Compago created this intent but the journal could not record its id; check the terminal")
+		return a, err
+	}
+	if err == nil && changed && a.Reason == "late_create_answer" {
+		e.log.Warn().Int64("order", a.OrderID).Int64("attempt_id", id).Str("intent", intentID).
+			Msg("the create's answer came after the attempt ended unknown: its intent is live, watching it again")
+	}
+	if !errors.Is(err, journal.ErrLiveAttempt) {
+		return a, err
+	}
+	// A newer attempt of the order is live: keep the id, stay unknown.
+	a, _, err = e.transition(ctx, id, func(a *journal.Attempt) error {
+		if a.IntentID != "" {
+			return errNoChange
+		}
+		a.IntentID = intentID
+		return nil
+	})
+	if err != nil {
+		return a, err
+	}
+	e.log.Error().Int64("order", a.OrderID).Int64("attempt_id", id).Str("intent", intentID).
+		Msg("ATTENTION: an intent whose create answer came late is live beside a newer request of the order; cancelling it at Compago, check the terminal")
+	cctx, done, err := e.act(ctx, id, "cancel the late intent", journal.KindCreate)
+	if err != nil {
+		return a, err
+	}
+	defer done()
+	if _, err := e.compago.Cancel(cctx, intentID); err != nil {
+		e.log.Error().Err(err).Str("intent", intentID).Msg("ATTENTION: cancel of the late intent failed; cancel it on the terminal")
+	}
+	e.polls.schedule(id, e.cfg.Now()) // grace reads find a charge of it
+	return a, nil
+}
+
+// learnTries bounds the journal writes of a create's answer (about 30 s
+// with backoff).
+const learnTries = 10
 
 // createMismatch compares a create answer with the request: amount,
 // currency, externalId and terminal. It returns what differs, "" when
@@ -325,7 +407,19 @@ func (e *Engine) createFailed(ctx context.Context, a journal.Attempt, err error)
 		// Outcome unknown, Compago unavailable or rate limited: the same
 		// externalId is tried again later, which is safe.
 		e.createBackoff.failed(a.ID, e.cfg.Now(), retryAfter(err))
-		if setErr := e.setMessage(ctx, a.ID, "retrying", msgCreateRetrying()); setErr != nil {
+		if errors.Is(err, errLostWork) {
+			return err // another daemon creates it now
+		}
+		// Only an attempt still waiting for its create is retried: one
+		// that another daemon ended meanwhile keeps its final message.
+		_, _, setErr := e.transition(ctx, a.ID, func(x *journal.Attempt) error {
+			if x.State.Final() || x.IntentID != "" || (x.Reason == "retrying" && x.Message == msgCreateRetrying()) {
+				return errNoChange
+			}
+			x.Reason, x.Message = "retrying", msgCreateRetrying()
+			return nil
+		})
+		if setErr != nil {
 			return setErr
 		}
 		return err

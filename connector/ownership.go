@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -19,14 +20,35 @@ import (
 // Shared, each kind of work is leased in the journal:
 //   - watching Odoo and the sweep run on one daemon at a time (a leader
 //     lease renewed every pass), so Odoo still gets one search_read a tick
-//     for the whole group;
+//     for the whole group; a leader's write-ahead is fenced on what it read
+//     (journal.NewAttempt.CheckLatest): a leader frozen between its read
+//     and its Begin finds the order's attempts changed and begins nothing;
 //   - a create, the polls of an intent and a write-back to Odoo are each
-//     leased per attempt; a daemon that dies loses its leases when they
-//     expire and the others take the work over;
-//   - poll leases are short (a few poll intervals: a second poll of an
-//     intent is harmless), write-back leases long (longer than every Odoo
-//     call of a recording, renewed before add_payment), since two daemons
-//     recording one payment at once is the one thing that must not happen.
+//     leased per attempt, with a token that grows at every takeover; a
+//     daemon that dies, or freezes, loses its leases when they expire and
+//     the others take the work over.
+//
+// The ownership rule: a call that changes the outside world for an attempt
+// (the Compago create and cancel, the write-back's writes to the order)
+// goes through one door, act, right before it is sent: the lease is
+// renewed in the journal (which fails once another daemon took it over)
+// and the call's context ends a margin before the renewed lease can lapse,
+// on the monotonic clock. So a call starts only while this daemon owns the
+// work, and ends before anyone else may own it. add_payment passes the
+// same door in recorder.go, and journals its deadline fenced by the lease
+// (UpdateFenced) before it is sent. The leases are checked at start to
+// outlive the calls made under them (config: connector.*_lease).
+//
+// What a stall can still do: a call already on the wire when its daemon
+// froze is not fenced by any lease; Odoo or Compago may apply it late.
+// That is why the deadline is journaled before add_payment (a takeover
+// waits until it can no longer commit, or Odoo 19's uuid refuses the
+// second), why a second create of an externalId meets "duplicate", and why
+// a create answer that arrives for an attempt already ended unknown
+// reopens the watch on its intent (creator.go). A freeze between the
+// door and the socket write (microseconds) is the same case: the context's
+// deadline, measured on the monotonic clock, has passed when the process
+// resumes, and the call is not sent.
 type ownership struct {
 	shared   bool
 	owner    string
@@ -35,7 +57,13 @@ type ownership struct {
 	syncTTL  time.Duration
 
 	mu   sync.Mutex
-	held map[int64]journal.Lease // poll leases this daemon holds
+	held map[leaseKey]journal.Lease // leases this daemon holds
+}
+
+// leaseKey names one lease: an attempt and a kind of work.
+type leaseKey struct {
+	id   int64
+	kind string
 }
 
 func newOwnership(cfg Config) *ownership {
@@ -45,8 +73,87 @@ func newOwnership(cfg Config) *ownership {
 		pollTTL:  cfg.PollLease,
 		createTT: cfg.CreateLease,
 		syncTTL:  cfg.SyncLease,
-		held:     map[int64]journal.Lease{},
+		held:     map[leaseKey]journal.Lease{},
 	}
+}
+
+func (o *ownership) ttl(kind string) time.Duration {
+	switch kind {
+	case journal.KindPoll:
+		return o.pollTTL
+	case journal.KindCreate:
+		return o.createTT
+	}
+	return o.syncTTL
+}
+
+func (o *ownership) keep(l journal.Lease) {
+	o.mu.Lock()
+	o.held[leaseKey{l.AttemptID, l.Kind}] = l
+	o.mu.Unlock()
+}
+
+// forget drops l unless a newer lease of the same work replaced it.
+func (o *ownership) forget(l journal.Lease) {
+	o.mu.Lock()
+	k := leaseKey{l.AttemptID, l.Kind}
+	if h, ok := o.held[k]; ok && h.Token == l.Token {
+		delete(o.held, k)
+	}
+	o.mu.Unlock()
+}
+
+// errLostWork says another daemon took the work over: the call was not
+// made, and the work is that daemon's now.
+var errLostWork = errors.New("this daemon lost the work to another daemon (lease taken over); not calling out")
+
+// act is the one door of a call that changes the outside world for
+// attempt id: shared, it renews this daemon's lease of one of kinds on the
+// attempt and returns a context that ends leaseMargin before the renewed
+// lease can lapse; errLostWork, and nothing to call, when no lease of
+// those kinds is held or it was taken over. Alone, it returns ctx as is.
+func (e *Engine) act(ctx context.Context, id int64, what string, kinds ...string) (context.Context, context.CancelFunc, error) {
+	o := e.own
+	if !o.shared {
+		return ctx, func() {}, nil
+	}
+	o.mu.Lock()
+	var l journal.Lease
+	found := false
+	for _, k := range kinds {
+		if l, found = o.held[leaseKey{id, k}]; found {
+			break
+		}
+	}
+	o.mu.Unlock()
+	if !found {
+		return e.lostWork(ctx, id, what, nil)
+	}
+	ttl := o.ttl(l.Kind)
+	renewed, err := e.journal.Renew(ctx, l, ttl)
+	if err != nil {
+		if errors.Is(err, journal.ErrLeaseLost) {
+			o.forget(l)
+			return e.lostWork(ctx, id, what, err)
+		}
+		return nil, nil, fmt.Errorf("%s: renew the %s lease of attempt %d: %w", what, l.Kind, id, err)
+	}
+	o.keep(renewed)
+	until := renewed.Expires.Add(-leaseMargin(ttl))
+	if !until.After(e.cfg.Now()) {
+		return e.lostWork(ctx, id, what, fmt.Errorf("%s lease of %s too short for the call", l.Kind, ttl))
+	}
+	cctx, cancel := context.WithDeadline(ctx, e.wallToMono(until))
+	return cctx, cancel, nil
+}
+
+func (e *Engine) lostWork(ctx context.Context, id int64, what string, cause error) (context.Context, context.CancelFunc, error) {
+	ev := e.log.Warn().Int64("attempt_id", id).Str("call", what)
+	if cause != nil {
+		ev = ev.AnErr("cause", cause)
+	}
+	ev.Msg("lost the work to another daemon: not calling out")
+	return nil, nil, fmt.Errorf("%s of attempt %d: %w", what, id, errLostWork)
 }
 
 // defaultOwner names this daemon in the journal's leases.
@@ -81,7 +188,21 @@ func (e *Engine) claim(ctx context.Context, id int64, kind string, ttl time.Dura
 	if err != nil || !ok {
 		return nil, false
 	}
-	return func() { e.journal.Release(context.WithoutCancel(ctx), l) }, true
+	o.keep(l)
+	return func() { e.releaseLease(ctx, l) }, true
+}
+
+// releaseLease gives back the lease this daemon holds for l's work (the
+// latest renewal of it).
+func (e *Engine) releaseLease(ctx context.Context, l journal.Lease) {
+	o := e.own
+	o.mu.Lock()
+	if h, ok := o.held[leaseKey{l.AttemptID, l.Kind}]; ok && h.Token == l.Token {
+		l = h
+	}
+	o.mu.Unlock()
+	o.forget(l)
+	e.journal.Release(context.WithoutCancel(ctx), l)
 }
 
 // claimLease is claim for work that must check, right before it calls out,
@@ -96,8 +217,9 @@ func (e *Engine) claimLease(ctx context.Context, id int64, kind string, ttl time
 	if err != nil || !ok {
 		return nil, nil, false
 	}
+	o.keep(l)
 	lease = &l
-	return lease, func() { e.journal.Release(context.WithoutCancel(ctx), *lease) }, true
+	return lease, func() { e.releaseLease(ctx, *lease) }, true
 }
 
 // holdPoll makes sure this daemon holds the poll lease of the attempt,
@@ -108,7 +230,7 @@ func (e *Engine) holdPoll(ctx context.Context, id int64) bool {
 		return true
 	}
 	o.mu.Lock()
-	l, held := o.held[id]
+	l, held := o.held[leaseKey{id, journal.KindPoll}]
 	o.mu.Unlock()
 	var err error
 	ok := true
@@ -121,10 +243,10 @@ func (e *Engine) holdPoll(ctx context.Context, id int64) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if err != nil || !ok {
-		delete(o.held, id)
+		delete(o.held, leaseKey{id, journal.KindPoll})
 		return false
 	}
-	o.held[id] = l
+	o.held[leaseKey{id, journal.KindPoll}] = l
 	return true
 }
 
@@ -136,8 +258,8 @@ func (e *Engine) dropPoll(ctx context.Context, id int64) {
 		return
 	}
 	o.mu.Lock()
-	l, held := o.held[id]
-	delete(o.held, id)
+	l, held := o.held[leaseKey{id, journal.KindPoll}]
+	delete(o.held, leaseKey{id, journal.KindPoll})
 	o.mu.Unlock()
 	if held {
 		e.journal.Release(context.WithoutCancel(ctx), l)
@@ -161,7 +283,7 @@ func (e *Engine) claimPollsLoop(stop, work context.Context) {
 		now := e.cfg.Now()
 		e.own.mu.Lock()
 		for _, l := range leases {
-			e.own.held[l.AttemptID] = l
+			e.own.held[leaseKey{l.AttemptID, l.Kind}] = l
 		}
 		e.own.mu.Unlock()
 		for _, l := range leases {

@@ -181,6 +181,18 @@ func (e *Engine) syncFailed(ctx context.Context, a journal.Attempt, err error) {
 	var att *attentionError
 	var settling *errSettling
 	attention := errors.As(err, &att)
+	if errors.Is(err, errLostWork) || errors.Is(err, journal.ErrLeaseLost) {
+		// Another daemon writes this attempt back now: nothing of ours
+		// goes to Odoo or to its sync record.
+		e.log.Warn().Err(err).Int64("order", a.OrderID).Int64("attempt_id", a.ID).Msg("lost the work to another daemon: write-back given up")
+		return
+	}
+	wctx, done, lost := e.act(ctx, a.ID, "report a failed write-back", journal.KindSync)
+	if lost != nil {
+		return
+	}
+	defer done()
+	ctx = wctx // the cashier's sentence is written while the work is ours
 	switch {
 	case attention:
 		s.parked.failed(a.ID, e.cfg.Now(), 0)
@@ -248,7 +260,12 @@ func (e *Engine) syncAttempt(ctx context.Context, a journal.Attempt, l *journal.
 		return err
 	}
 	if latest.ID == a.ID {
-		if err := e.odoo.Write(ctx, "pos.order", []int64{a.OrderID}, e.projection(a)); err != nil {
+		wctx, done, err := e.act(ctx, a.ID, "write the order's Compago fields", journal.KindSync)
+		if err != nil {
+			return err
+		}
+		defer done()
+		if err := e.odoo.Write(wctx, "pos.order", []int64{a.OrderID}, e.projection(a)); err != nil {
 			if odoo.IsMissing(err) {
 				return &attentionError{what: "the order no longer exists in Odoo"}
 			}

@@ -267,6 +267,7 @@ func (e *Engine) startAttempts(ctx, stop context.Context, starts []startRequest)
 		if errors.Is(err, journal.ErrLiveAttempt) || errors.Is(err, journal.ErrStale) {
 			// Another tick, or another daemon, got there first: what was
 			// read is out of date, and the next tick reads it again.
+			e.log.Debug().Err(err).Int64("order", o.ID).Msg("write-ahead not recorded: what was read is out of date")
 			continue
 		}
 		if err != nil {

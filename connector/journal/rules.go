@@ -92,3 +92,13 @@ func parkUnknown(a *Attempt) {
 		a.Attention = true
 	}
 }
+
+// unparkKnown clears the attention parkUnknown set once an unsettled
+// attempt leaves Unknown: its outcome is known again (a late create
+// answer reopened it, a late charge confirmed it), and what it needs from
+// then on sets attention anew.
+func unparkKnown(before Attempt, after *Attempt) {
+	if before.State == Unknown && before.Settled == "" && after.State != Unknown {
+		after.Attention = false
+	}
+}

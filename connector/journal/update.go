@@ -16,7 +16,8 @@ import (
 // (versions, sync bookkeeping, times, a settlement); and a move out of
 // Confirmed to anything but Recorded, or out of Recorded (ErrTransition).
 // An attempt left Unknown and unsettled is written with Attention set,
-// whatever fn did (parkUnknown).
+// whatever fn did (parkUnknown); one that leaves Unknown has that
+// Attention cleared (unparkKnown).
 func (s *store) Update(ctx context.Context, id int64, fn func(a *Attempt) error) (Attempt, error) {
 	return s.update(ctx, id, nil, fn)
 }
@@ -50,6 +51,7 @@ func (s *store) update(ctx context.Context, id int64, fence *Lease, fn func(a *A
 		if err := checkUpdate(before, after); err != nil {
 			return err
 		}
+		unparkKnown(before, &after)
 		parkUnknown(&after)
 		if after.State != before.State && before.State.Final() && !after.State.Final() {
 			if err := s.lockOrder(ctx, tx, after.OrderID); err != nil {

@@ -27,10 +27,14 @@ import (
 //     client stopped waiting.
 //
 // Model and Method select the call ("pos.order", "add_payment"); an empty
-// one matches any. Times is how many calls it hits (default 1).
+// one matches any. Match, when set, also asks that the request's body
+// contain it as is (a field or domain term, e.g. "session_id.state"), so a
+// test can hold one daemon's particular read among others of the same
+// method. Times is how many calls it hits (default 1).
 type CallFault struct {
 	Model  string        `json:"model"`
 	Method string        `json:"method"`
+	Match  string        `json:"match"`
 	When   string        `json:"when"`
 	Status int           `json:"status"`
 	Delay  time.Duration `json:"-"`
@@ -103,12 +107,13 @@ func (s *Server) LateApplied() int {
 }
 
 // take returns the fault armed for model.method, counting it, if any.
-func (c *callFaults) take(model, method string) (CallFault, chan struct{}, bool) {
+func (c *callFaults) take(model, method string, body []byte) (CallFault, chan struct{}, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i := range c.armed {
 		f := &c.armed[i]
-		if (f.Model == "" || f.Model == model) && (f.Method == "" || f.Method == method) {
+		if (f.Model == "" || f.Model == model) && (f.Method == "" || f.Method == method) &&
+			(f.Match == "" || bytes.Contains(body, []byte(f.Match))) {
 			hit := *f
 			f.Times--
 			if f.Times <= 0 {
@@ -141,7 +146,7 @@ func (s *Server) serveFaulty(w http.ResponseWriter, r *http.Request) bool {
 	if model == "" {
 		return false
 	}
-	f, release, ok := s.calls.take(model, method)
+	f, release, ok := s.calls.take(model, method, body)
 	if !ok {
 		return false
 	}

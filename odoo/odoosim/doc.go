@@ -80,7 +80,11 @@
 //     Odoo does to one model method: "before" answers 502 and applies
 //     nothing, "after" applies then answers 504, "late" holds the call and
 //     applies it after a delay or on release, answering only a client that
-//     still waits.
+//     still waits. "match" narrows a fault to requests whose body contains
+//     a text (a domain term such as "session_id.state"): the multi-daemon
+//     tests hold one daemon's particular read, stop that daemon with
+//     SIGSTOP while Holding() says the call is held, then release it so
+//     the answer waits in the stopped daemon's socket.
 //
 // The control API (unauthenticated, sandbox only): POST /sim/call-faults
 // {"model":"pos.order","method":"add_payment","when":"after","status":504,
