@@ -35,8 +35,8 @@ import (
 // and the call's context ends a margin before the renewed lease can lapse,
 // on the monotonic clock. So a call starts only while this daemon owns the
 // work, and ends before anyone else may own it. add_payment passes the
-// same door in recorder.go, and journals its deadline fenced by the lease
-// (UpdateFenced) before it is sent. The leases are checked at start to
+// same door in recorder.go, and journals its deadline right after, before
+// it is sent. The leases are checked at start to
 // outlive the calls made under them (config: connector.*_lease).
 //
 // What a stall can still do: a call already on the wire when its daemon
@@ -156,6 +156,11 @@ func (e *Engine) lostWork(ctx context.Context, id int64, what string, cause erro
 	return nil, nil, fmt.Errorf("%s of attempt %d: %w", what, id, errLostWork)
 }
 
+// leaseMargin is kept between a call's deadline and its lease's end: a
+// quarter of the lease, at most 5 s (clocks of daemons in step by NTP
+// differ by milliseconds).
+func leaseMargin(ttl time.Duration) time.Duration { return min(ttl/4, 5*time.Second) }
+
 // defaultOwner names this daemon in the journal's leases.
 func defaultOwner() string {
 	host, _ := os.Hostname()
@@ -203,23 +208,6 @@ func (e *Engine) releaseLease(ctx context.Context, l journal.Lease) {
 	o.mu.Unlock()
 	o.forget(l)
 	e.journal.Release(context.WithoutCancel(ctx), l)
-}
-
-// claimLease is claim for work that must check, right before it calls out,
-// that it still owns the attempt: it also returns the lease (nil when the
-// journal is not shared and this daemon owns everything).
-func (e *Engine) claimLease(ctx context.Context, id int64, kind string, ttl time.Duration) (lease *journal.Lease, release func(), ok bool) {
-	o := e.own
-	if !o.shared {
-		return nil, func() {}, true
-	}
-	l, ok, err := e.journal.Claim(ctx, id, o.owner, kind, ttl)
-	if err != nil || !ok {
-		return nil, nil, false
-	}
-	o.keep(l)
-	lease = &l
-	return lease, func() { e.releaseLease(ctx, *lease) }, true
 }
 
 // holdPoll makes sure this daemon holds the poll lease of the attempt,

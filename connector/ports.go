@@ -28,7 +28,6 @@ type Journal interface {
 	ClaimDue(ctx context.Context, owner, kind string, f journal.Filter, ttl time.Duration) ([]journal.Lease, error)
 	Renew(ctx context.Context, l journal.Lease, ttl time.Duration) (journal.Lease, error)
 	Release(ctx context.Context, l journal.Lease) error
-	UpdateFenced(ctx context.Context, l journal.Lease, fn func(a *journal.Attempt) error) (journal.Attempt, error)
 	TryLeader(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
 }
 

@@ -55,8 +55,7 @@ func (e *errSettling) Error() string {
 // recordPayment makes sure the order has exactly one pos.payment for the
 // attempt's intent and completes the order when it is fully paid, the way
 // Odoo's back-office Payment button does. It returns what is still due.
-// l is the write-back lease when the journal is shared (nil alone).
-func (e *Engine) recordPayment(ctx context.Context, a journal.Attempt, l *journal.Lease) (stillDue int64, err error) {
+func (e *Engine) recordPayment(ctx context.Context, a journal.Attempt) (stillDue int64, err error) {
 	o, err := e.orderToPay(ctx, a.OrderID)
 	if err != nil {
 		return 0, err
@@ -81,7 +80,7 @@ func (e *Engine) recordPayment(ctx context.Context, a journal.Attempt, l *journa
 		if err := e.checkPayable(ctx, a, o); err != nil {
 			return 0, err
 		}
-		if err := e.addPayment(ctx, a, l); err != nil {
+		if err := e.addPayment(ctx, a); err != nil {
 			return 0, err
 		}
 		paid += a.Amount
@@ -121,7 +120,7 @@ func (e *Engine) checkPayable(ctx context.Context, a journal.Attempt, o payableO
 // makes sure no earlier add_payment of the attempt can still commit (or
 // that Odoo would refuse a second one), journals the new call's deadline,
 // and sends it with that deadline.
-func (e *Engine) addPayment(ctx context.Context, a journal.Attempt, l *journal.Lease) error {
+func (e *Engine) addPayment(ctx context.Context, a journal.Attempt) error {
 	now := e.cfg.Now()
 	guarded := e.uuidGuard()
 	if !a.AddPaymentUntil.IsZero() && !guarded {
@@ -133,32 +132,24 @@ func (e *Engine) addPayment(ctx context.Context, a journal.Attempt, l *journal.L
 	if err != nil {
 		return err
 	}
+	// The one door: shared, the write-back lease is renewed (or found lost)
+	// and the call ends before it can lapse, so a daemon taking the work
+	// over finds this call's deadline in the journal.
+	callCtx, cancel, err := e.act(ctx, a.ID, "add payment", journal.KindSync)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	// The call cannot be on the wire after until: its context ends then,
+	// or earlier with the lease.
 	until := now.Add(e.cfg.OdooTimeout)
-	if l != nil {
-		// The call must end before the lease can lapse: another daemon may
-		// take the write-back over then, and must find our deadline.
-		renewed, err := e.journal.Renew(ctx, *l, e.own.syncTTL)
-		if err != nil {
-			return fmt.Errorf("renew the write-back lease of attempt %d: %w", a.ID, err)
-		}
-		*l = renewed
-		until = minTime(until, renewed.Expires.Add(-leaseMargin(e.own.syncTTL)))
-	}
-	if !until.After(now) {
-		return fmt.Errorf("write-back lease of attempt %d too short to add the payment", a.ID)
-	}
-	mark := func(x *journal.Attempt) error {
+	_, err = e.journal.Update(ctx, a.ID, func(x *journal.Attempt) error {
 		if x.State != journal.Confirmed {
 			return errNoChange
 		}
 		x.AddPaymentUntil = maxTime(x.AddPaymentUntil, until)
 		return nil
-	}
-	if l != nil {
-		_, err = e.journal.UpdateFenced(ctx, *l, mark)
-	} else {
-		_, err = e.journal.Update(ctx, a.ID, mark)
-	}
+	})
 	if errors.Is(err, errNoChange) {
 		return errMovedOn
 	}
@@ -175,8 +166,8 @@ func (e *Engine) addPayment(ctx context.Context, a journal.Attempt, l *journal.L
 	if e.odooMajor() >= 18 {
 		data["uuid"] = paymentUUID(e.cfg.ExternalIDPrefix, a)
 	}
-	callCtx, cancel := context.WithDeadline(ctx, e.wallToMono(until))
-	defer cancel()
+	callCtx, cancelCall := context.WithDeadline(callCtx, e.wallToMono(until))
+	defer cancelCall()
 	err = e.odoo.Execute(callCtx, odoo.Call{
 		Model: "pos.order", Method: "add_payment", IDs: []int64{a.OrderID},
 		Args: []odoo.Arg{{Name: "data", Value: data}},
@@ -211,11 +202,6 @@ func (e *Engine) addPayment(ctx context.Context, a journal.Attempt, l *journal.L
 	return fmt.Errorf("add payment of intent %s to order %d: %w", a.IntentID, a.OrderID, err)
 }
 
-// leaseMargin is kept between a call's deadline and its lease's end: a
-// quarter of the lease, at most 5 s (clocks of daemons in step by NTP
-// differ by milliseconds).
-func leaseMargin(ttl time.Duration) time.Duration { return min(ttl/4, 5*time.Second) }
-
 // uuidGuard reports whether Odoo refuses a second pos.payment with one
 // uuid (Odoo 19's unique constraint).
 func (e *Engine) uuidGuard() bool { return e.odooMajor() >= 19 }
@@ -243,13 +229,6 @@ func paymentUUID(prefix string, a journal.Attempt) string {
 // context.WithDeadline measures on the monotonic clock from now.
 func (e *Engine) wallToMono(t time.Time) time.Time {
 	return time.Now().Add(t.Sub(e.cfg.Now()))
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -138,7 +138,7 @@ func (e *Engine) SyncOnce(ctx context.Context) int {
 		if ordered[a.OrderID] || !s.retry.due(a.ID, now) || !s.parked.due(a.ID, now) {
 			continue
 		}
-		lease, release, ok := e.claimLease(ctx, a.ID, journal.KindSync, e.own.syncTTL)
+		release, ok := e.claim(ctx, a.ID, journal.KindSync, e.own.syncTTL)
 		if !ok {
 			continue // another daemon writes this one back
 		}
@@ -152,7 +152,7 @@ func (e *Engine) SyncOnce(ctx context.Context) int {
 			// leaves it due for another pass.
 			err := e.syncShared(ctx, &a)
 			if err == nil {
-				err = e.syncAttempt(ctx, a, lease)
+				err = e.syncAttempt(ctx, a)
 			}
 			if errors.Is(err, errUpToDate) {
 				err = nil
@@ -226,9 +226,9 @@ func (e *Engine) syncFailed(ctx context.Context, a journal.Attempt, err error) {
 
 // syncAttempt brings Odoo up to the attempt's version: records the payment
 // of a confirmed attempt, then writes the order's Compago fields.
-func (e *Engine) syncAttempt(ctx context.Context, a journal.Attempt, l *journal.Lease) error {
+func (e *Engine) syncAttempt(ctx context.Context, a journal.Attempt) error {
 	if a.State == journal.Confirmed {
-		due, err := e.recordPayment(ctx, a, l)
+		due, err := e.recordPayment(ctx, a)
 		if errors.Is(err, errMovedOn) {
 			return nil
 		}
