@@ -1,6 +1,7 @@
 package connector_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -43,7 +44,7 @@ func TestRealOdooAddPaymentCommittingAfterTheTimeoutKeepsOneLine(t *testing.T) {
 	odootest.Each(t, func(t *testing.T, version string) {
 		o := odootest.Start(t, version, odootest.Options{})
 		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC})
-		w.startDaemon(func(c *connector.Config) {
+		d := w.startDaemon(func(c *connector.Config) {
 			c.OdooTimeout = 2 * time.Second
 			c.LateCommitWindow = 20 * time.Second
 		})
@@ -58,15 +59,25 @@ func TestRealOdooAddPaymentCommittingAfterTheTimeoutKeepsOneLine(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.approve("TERMINAL-001")
-		// The daemon's add_payment waits on the lock, the daemon gives up
-		// on it after its 2 s and goes on: its next call on the order (the
-		// "charged" message to the cashier, or on 19 its second try) waits
-		// behind the first.
-		var waiting int
-		simworld.WaitFor(t, "the daemon's calls waiting on the row lock", func() bool {
-			err := tx.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'`).Scan(&waiting)
-			return err == nil && waiting >= 2
+		// The daemon's add_payment waits on the lock, and the daemon gives
+		// up on it: its journaled deadline passes while the call is still
+		// held in Odoo.
+		simworld.WaitFor(t, "the daemon's add_payment sent and given up on", func() bool {
+			a, err := d.journal.Latest(context.Background(), id)
+			return err == nil && !a.AddPaymentUntil.IsZero() && time.Now().After(a.AddPaymentUntil)
 		})
+		var waiting []string
+		rows, err := tx.Query(`SELECT left(query, 60) FROM pg_stat_activity WHERE wait_event_type = 'Lock'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var q string
+			rows.Scan(&q)
+			waiting = append(waiting, q)
+		}
+		rows.Close()
+		t.Logf("calls waiting on the order's row lock: %q", waiting)
 		if err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
