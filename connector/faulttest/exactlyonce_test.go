@@ -237,11 +237,14 @@ func cashierSteps() []cashierStep {
 			w.flag(id, connector.StateRequested)
 			w.waitFlag(d, []int64{id}, 30*time.Second, connector.StatePending)
 			gap := time.Duration(rng.Int64N(int64(400 * time.Millisecond)))
-			if rng.IntN(2) == 0 {
+			switch rng.IntN(3) {
+			case 0: // the customer taps at its own pace (up to 5 s)
+				w.cancelThenRequestAgain(d, id)
+			case 1:
 				w.approveAll()
 				time.Sleep(gap) // the race is the point
 				w.cancelThenRequestAgain(d, id)
-			} else {
+			default:
 				go func() { time.Sleep(gap); w.approveAll() }()
 				w.cancelThenRequestAgain(d, id)
 			}
@@ -329,10 +332,10 @@ func TestCashierActsDuringEachStep(t *testing.T) {
 					var customerGone func()
 					if !step.parks {
 						ctx, stop := context.WithCancel(context.Background())
-						// The customer taps up to 2 s after the terminal shows
+						// The customer taps up to 5 s after the terminal shows
 						// the intent: sometimes the cancel wins, sometimes the
 						// card.
-						done := w.customer(ctx, time.Duration(rng.Int64N(int64(2*time.Second))))
+						done := w.customer(ctx, time.Duration(rng.Int64N(int64(5*time.Second))))
 						customerGone = func() { stop(); <-done }
 					}
 					step.act(w, d, id, rng)
