@@ -14,7 +14,30 @@
 //     and Compago cannot be asked by externalId);
 //   - no payment line without a charged intent;
 //   - no order left pending in Odoo whose intent is final;
-//   - every journal attempt final and written to Odoo.
+//   - every journal attempt final and written to Odoo, or parked for a
+//     human (a charge the daemon would not record: the order changed
+//     under it); a parked charge shows its order pending with the sentence
+//     "… The back office has been alerted.", and `compago-connector
+//     reconcile` lists it as needs_attention;
+//   - no order paid beyond its total (no line beyond what is due);
+//   - no cashier told "paid": an order showing x_compago_state paid, or a
+//     sentence with "Paid ", is paid, done or invoiced in Odoo, or its
+//     amount_paid covers its card lines and the sentence states the rest
+//     still due.
+//
+// The exactly-once classes (exactlyonce_test.go) run on odoosim 17, 18
+// and 19: odoosim's call faults (502 not applied, 504 applied, applied
+// late) on add_payment, the completion and the order's write while cards
+// are charged; a cashier cancelling while the intent is created, while the
+// card is pending and while add_payment is held, asking again right after,
+// paying part in cash or lowering the total under a pending card; the
+// journal restored from a backup or removed between runs. A late
+// add_payment on 17 and 18 is applied at most 4 s after it was sent, under
+// odoo.timeout plus odoo.limit_time_real (5 s): beyond that only 19's
+// unique payment uuid, or the addon, can refuse a second line, so later
+// delays run on 19 only. Those runs set compago.late_charge_grace to 10 s:
+// a request made again after a cancel is held that long (2 minutes by
+// default) in case the cancelled intent is charged late.
 //
 // The suite is skipped unless COMPAGO_FAULT_RUNS is set: it is the number
 // of crash runs (30 in CI, 200 in the long mode; see docs/RELIABILITY.md).

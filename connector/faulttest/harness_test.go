@@ -98,6 +98,7 @@ type world struct {
 type worldOptions struct {
 	journalDir string // default: a new temporary directory
 	terminals  int    // default 4
+	version    int    // odoosim's Odoo version; default 18
 }
 
 func newWorld(t *testing.T, o worldOptions) *world {
@@ -109,7 +110,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	for i := range o.terminals {
 		w.terminals = append(w.terminals, fmt.Sprintf("FAULT-%03d", i+1))
 	}
-	w.odoo = odoosim.New(odoosim.Options{})
+	w.odoo = odoosim.New(odoosim.Options{Version: o.version})
 	w.compago = compagosim.New(compagosim.Options{Seed: 7, Orgs: []compagosim.Org{{
 		ID: "fault-org", Name: "Fault", APIKey: compagoKey, Terminals: w.terminals}}})
 	odooSrv, compSrv := httptest.NewServer(w.odoo), httptest.NewServer(w.compago)

@@ -1,9 +1,14 @@
 package faulttest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"math"
 	"os"
+	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,9 +52,19 @@ func (w *world) checkInvariants() tally {
 
 	attempts := w.journalAttempts()
 	unknown := map[string]bool{}
+	parked := map[string]journal.Attempt{}
 	for _, a := range attempts {
 		if a.State == journal.Unknown {
 			unknown[a.ExternalID] = true
+		}
+		if a.Attention && a.State == journal.Confirmed {
+			// A charge parked for a human (the order changed under it, or
+			// its session closed): not final, but accounted for, provided
+			// the cashier was told (checked on the order below) and the
+			// reconciliation lists it. Its last version stays unsynced by
+			// design: the journal parks it through a failed write-back.
+			parked[a.ExternalID] = a
+			continue
 		}
 		if !a.State.Final() || a.SyncedVersion < a.Version {
 			w.t.Errorf("journal: attempt %s of order %d left %s (version %d, Odoo has %d): unaccounted",
@@ -82,7 +97,7 @@ func (w *world) checkInvariants() tally {
 	}
 
 	// Odoo: payment lines by transaction id.
-	lines := w.paymentLines()
+	lines, byOrder := w.paymentLines()
 	for tx, n := range lines {
 		in, ok := intents[tx]
 		switch {
@@ -102,6 +117,8 @@ func (w *world) checkInvariants() tally {
 			tl.Recorded++
 		case unknown[in.ExternalID]:
 			tl.Held++
+		case parked[in.ExternalID].ExternalID != "":
+			tl.Held++
 		default:
 			tl.Lost++
 			w.t.Errorf("LOST: intent %s (%s) was charged and Odoo has no payment line for it", in.ID, in.ExternalID)
@@ -112,15 +129,104 @@ func (w *world) checkInvariants() tally {
 	w.mu.Lock()
 	ids := append([]int64(nil), w.orders...)
 	w.mu.Unlock()
-	for _, o := range w.readOrders(ids) {
+	orders := w.readOrders(ids)
+	for _, o := range orders {
+		w.checkToldPaid(o, byOrder[o.ID], intents)
 		if o.Flag != connector.StatePending {
 			continue
+		}
+		if in, ok := intents[o.IntentID]; ok && parked[in.ExternalID].ExternalID != "" && parkedView(o) {
+			continue // parked: the cashier reads that the back office was alerted
 		}
 		if in, ok := intents[o.IntentID]; !ok || in.Status != compagosim.StatusPending || in.Expired {
 			w.t.Errorf("order %d still shows pending although its intent %q is %s", o.ID, o.IntentID, in.Status)
 		}
 	}
+	for _, a := range parked {
+		if o, ok := orders[a.OrderID]; ok && o.IntentID == a.IntentID && !parkedView(o) {
+			w.t.Errorf("order %d: its charge %s is parked for a human, but the cashier reads %q (x_compago_state %s)",
+				a.OrderID, a.ExternalID, o.Message, o.Flag)
+		}
+	}
+	if len(parked) > 0 {
+		w.checkReconcileLists(parked)
+	}
 	return tl
+}
+
+// cents rounds pesos to centavos.
+func cents(pesos float64) int64 { return int64(math.Round(pesos * 100)) }
+
+// checkToldPaid fails the test when the cashier reads "paid" on an order
+// that is not: x_compago_state paid (or a "Paid " sentence) needs Odoo's
+// order paid, done or invoiced, or its amount_paid covering the card lines
+// with the rest still due stated in the sentence. It also fails on any
+// order paid beyond its total: no line beyond what is due.
+func (w *world) checkToldPaid(o orderView, lines []paymentLine, intents map[string]compagosim.Intent) {
+	w.t.Helper()
+	if cents(o.AmountPaid) > cents(o.Total) {
+		w.t.Errorf("order %d: %.2f paid on a total of %.2f (%d payment lines: %v): a line beyond what is due; the cashier reads %q",
+			o.ID, o.AmountPaid, o.Total, len(lines), lines, o.Message)
+	}
+	if o.Flag != connector.StatePaid && !strings.Contains(o.Message, "Paid ") {
+		return
+	}
+	if slices.Contains([]string{"paid", "done", "invoiced"}, o.State) {
+		return
+	}
+	var card int64
+	for _, l := range lines {
+		if _, ok := intents[l.TransactionID]; ok {
+			card += cents(l.Amount)
+		}
+	}
+	due := cents(o.Total) - cents(o.AmountPaid)
+	stated := strings.Contains(o.Message, connector.MXN(due)+" is still due")
+	if card == 0 || cents(o.AmountPaid) < card || due <= 0 || !stated {
+		w.t.Errorf("TOLD PAID: order %d shows x_compago_state %q and the cashier reads %q, but Odoo's order is %s with %.2f paid of %.2f (card lines %s, lines %v)",
+			o.ID, o.Flag, o.Message, o.State, o.AmountPaid, o.Total, connector.MXN(card), lines)
+	}
+}
+
+// checkReconcileLists runs `compago-connector reconcile` against the world
+// and fails the test unless every parked charge is listed as needing
+// attention: that is how the back office learns of it.
+func (w *world) checkReconcileLists(parked map[string]journal.Attempt) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, daemonBin, "reconcile", "--format", "json", "--since", "24h")
+	cmd.Env = w.env()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); err != nil && code != 1 {
+		w.t.Errorf("reconcile failed (%v): %s", err, tail(stderr.String(), 2000))
+		return
+	}
+	var rep struct {
+		Discrepancies []struct {
+			Kind      string `json:"kind"`
+			AttemptID int64  `json:"attempt_id"`
+			OrderID   int64  `json:"order_id"`
+		} `json:"discrepancies"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		w.t.Errorf("reconcile's JSON: %v: %s", err, tail(stdout.String(), 2000))
+		return
+	}
+	for _, a := range parked {
+		listed := false
+		for _, d := range rep.Discrepancies {
+			if d.Kind == "needs_attention" && (d.AttemptID == a.ID || d.OrderID == a.OrderID) {
+				listed = true
+			}
+		}
+		if !listed {
+			w.t.Errorf("reconcile does not list the parked charge %s of order %d as needing attention: %s",
+				a.ExternalID, a.OrderID, tail(stdout.String(), 2000))
+		}
+	}
 }
 
 // orderOf is the order part of an externalId <prefix>-<order>-<n>.
@@ -132,22 +238,36 @@ func orderOf(ext string) string {
 	return parts[len(parts)-2]
 }
 
-// paymentLines counts Odoo's payment lines by transaction_id.
-func (w *world) paymentLines() map[string]int {
+// paymentLine is one pos.payment of an order.
+type paymentLine struct {
+	TransactionID string
+	Amount        float64
+}
+
+// paymentLines counts Odoo's payment lines by transaction_id, and lists
+// every line by order.
+func (w *world) paymentLines() (map[string]int, map[int64][]paymentLine) {
 	w.t.Helper()
-	res, err := w.odoo.Exec("pos.payment", "search_read", []any{[]any{}}, map[string]any{"fields": []any{"id", "transaction_id"}})
+	res, err := w.odoo.Exec("pos.payment", "search_read", []any{[]any{}},
+		map[string]any{"fields": []any{"id", "transaction_id", "amount", "pos_order_id"}})
 	if err != nil {
 		w.t.Fatalf("read payment lines: %v", err)
 	}
-	out := map[string]int{}
+	out, byOrder := map[string]int{}, map[int64][]paymentLine{}
 	rows, _ := res.([]any)
 	for _, r := range rows {
 		m, _ := r.(map[string]any)
-		if tx := str(m["transaction_id"]); tx != "" {
+		tx := str(m["transaction_id"])
+		if tx != "" {
 			out[tx]++
 		}
+		l := paymentLine{TransactionID: tx}
+		l.Amount, _ = m["amount"].(float64)
+		if ref, ok := m["pos_order_id"].([]any); ok && len(ref) > 0 {
+			byOrder[toID(ref[0])] = append(byOrder[toID(ref[0])], l)
+		}
 	}
-	return out
+	return out, byOrder
 }
 
 // journalAttempts reads every attempt of the journal; the daemon must be

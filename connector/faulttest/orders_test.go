@@ -54,7 +54,9 @@ type orderView struct {
 	State      string // draft, paid, ...
 	Flag       string // x_compago_state
 	IntentID   string
+	Message    string // x_compago_message: the cashier's sentence
 	AmountPaid float64
+	Total      float64
 }
 
 func (w *world) readOrders(ids []int64) map[int64]orderView {
@@ -66,7 +68,7 @@ func (w *world) readOrders(ids []int64) map[int64]orderView {
 	for i, id := range ids {
 		anyIDs[i] = id
 	}
-	res, err := w.odoo.Exec("pos.order", "read", []any{anyIDs, []any{"id", "state", "x_compago_state", "x_compago_intent_id", "amount_paid"}}, nil)
+	res, err := w.odoo.Exec("pos.order", "read", []any{anyIDs, []any{"id", "state", "x_compago_state", "x_compago_intent_id", "x_compago_message", "amount_paid", "amount_total"}}, nil)
 	if err != nil {
 		w.t.Fatalf("read orders: %v", err)
 	}
@@ -74,8 +76,9 @@ func (w *world) readOrders(ids []int64) map[int64]orderView {
 	rows, _ := res.([]any)
 	for _, r := range rows {
 		m, _ := r.(map[string]any)
-		v := orderView{ID: toID(m["id"]), State: str(m["state"]), Flag: str(m["x_compago_state"]), IntentID: str(m["x_compago_intent_id"])}
+		v := orderView{ID: toID(m["id"]), State: str(m["state"]), Flag: str(m["x_compago_state"]), IntentID: str(m["x_compago_intent_id"]), Message: str(m["x_compago_message"])}
 		v.AmountPaid, _ = m["amount_paid"].(float64)
+		v.Total, _ = m["amount_total"].(float64)
 		out[v.ID] = v
 	}
 	return out
@@ -93,11 +96,20 @@ func (w *world) settled() bool {
 	ids := slices.Clone(w.orders)
 	w.mu.Unlock()
 	for _, o := range w.readOrders(ids) {
-		if !slices.Contains(finalOdooStates, o.Flag) {
+		if !slices.Contains(finalOdooStates, o.Flag) && !parkedView(o) {
 			return false
 		}
 	}
 	return true
+}
+
+// parkedView reports whether the order shows a charge parked for a human:
+// it stays pending with the sentence saying the back office was alerted.
+// The daemon is done with it; checkInvariants checks the journal agrees.
+func parkedView(o orderView) bool {
+	return o.Flag == connector.StatePending &&
+		strings.HasPrefix(o.Message, "The card was charged but the payment could not be added to the order") &&
+		strings.Contains(o.Message, "The back office has been alerted.")
 }
 
 // waitSettled waits until every flagged order is final in Odoo.
@@ -109,7 +121,7 @@ func (w *world) waitSettled(within time.Duration, d *daemon) {
 		w.mu.Unlock()
 		var open []string
 		for _, o := range w.readOrders(ids) {
-			if !slices.Contains(finalOdooStates, o.Flag) {
+			if !slices.Contains(finalOdooStates, o.Flag) && !parkedView(o) {
 				open = append(open, fmt.Sprintf("order %d %s/%s", o.ID, o.State, o.Flag))
 			}
 		}
