@@ -118,7 +118,8 @@ func (e *Engine) SweepOnce(ctx context.Context) (SweepReport, error) {
 		case a.IntentID != "" && age > intentLifetime:
 			r.ExpiryChecks++
 			e.polls.schedule(a.ID, now) // a final read settles it
-		case a.IntentID == "" && age > e.cfg.StuckAfter:
+		case a.IntentID == "" && age > e.cfg.StuckAfter && a.Reason != "held":
+			// (A held request waits on purpose: nothing was sent.)
 			r.StuckCreates++
 			e.createBackoff.forget(a.ID) // retried on the next create pass
 			e.log.Warn().Int64("order", a.OrderID).Str("external_id", a.ExternalID).Dur("age", age).
@@ -139,9 +140,15 @@ func (e *Engine) SweepOnce(ctx context.Context) (SweepReport, error) {
 			continue
 		}
 		r.FailingWrites++
+		msg := "Odoo has refused this write-back for a long time"
+		if a.Attention {
+			// Parked by the daemon itself (the order changed under the
+			// charge, ...): Odoo refused nothing, a human must look.
+			msg = "ATTENTION: a charged payment is still parked for a human"
+		}
 		e.log.Error().Int64("order", a.OrderID).Str("intent", a.IntentID).Str("state", string(a.State)).
 			Int("failures", a.SyncFailures).Str("last_error", a.LastError).Bool("attention", a.Attention).
-			Msg("Odoo has refused this write-back for a long time")
+			Msg(msg)
 	}
 	if e.cfg.Retention > 0 {
 		n, err := e.journal.Prune(ctx, now.Add(-e.cfg.Retention))
