@@ -310,7 +310,15 @@ func (e *Engine) holdForPrevious(ctx context.Context, a journal.Attempt) (bool, 
 // cancelled, a waits (held reports it).
 func (e *Engine) withdrawPrevious(ctx context.Context, a, p journal.Attempt) (held bool, err error) {
 	now := e.cfg.Now()
-	if _, err := e.compago.Cancel(ctx, p.IntentID); err != nil && !errors.Is(err, compago.ErrAlreadyConfirmed) && !errors.Is(err, compago.ErrIntentNotFound) {
+	// Through the one door, under the create lease of the new attempt:
+	// the work of sending it is what this cancel belongs to.
+	cctx, done, err := e.act(ctx, a.ID, "withdraw the previous intent", journal.KindCreate)
+	if err != nil {
+		return true, err
+	}
+	_, err = e.compago.Cancel(cctx, p.IntentID)
+	done()
+	if err != nil && !errors.Is(err, compago.ErrAlreadyConfirmed) && !errors.Is(err, compago.ErrIntentNotFound) {
 		e.createBackoff.failed(a.ID, now, e.cfg.PollInterval)
 		return true, nil
 	}
