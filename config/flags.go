@@ -12,6 +12,21 @@ func RegisterFlags(fs *flag.FlagSet) {
 		if k.kind == kindSecret {
 			continue
 		}
-		fs.String(k.name, k.text(d), k.usage)
+		fs.String(k.name, k.text(d), "`"+k.kind.typeName()+"`: "+k.usage)
 	}
+}
+
+// typeName is how a flag's value is written, for the usage.
+func (k kind) typeName() string {
+	switch k {
+	case kindDuration:
+		return "duration"
+	case kindInt:
+		return "int"
+	case kindMap:
+		return "name=value,..."
+	case kindPath:
+		return "file"
+	}
+	return "string"
 }

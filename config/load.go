@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/knadh/koanf/providers/confmap"
@@ -25,7 +26,17 @@ type Source struct {
 	File    string        // the --config path; "" means no file
 	Environ []string      // os.Environ() in the daemon: KEY=value entries
 	Flags   *flag.FlagSet // a parsed flag set from RegisterFlags; only flags that were set override
+	// Sections, when not empty, are the only sections that must be
+	// complete: the secrets and validation of the others are skipped (a
+	// command that reads only the journal needs store, not Odoo's
+	// password). The file is still checked whole (an unknown key is an
+	// error everywhere).
+	Sections []string
 }
+
+// DefaultFile is where the Debian package and the install guide put the
+// configuration; every command reads it when --config is not given.
+const DefaultFile = "/etc/compago-connector/config.yaml"
 
 // Load layers defaults, the file, the environment and the flags that were
 // set, in that order of increasing precedence; reads secrets from their
@@ -102,7 +113,7 @@ func (l *loader) run(file *fileLayer) (*Config, []string, error) {
 		c.Connector.ExternalIDPrefix = DeriveExternalIDPrefix(c.Odoo.Database)
 	}
 	for _, e := range KeyErrors(c.Validate()) {
-		if !l.failed[baseKey(e.Key)] {
+		if !l.failed[baseKey(e.Key)] && l.needed(e.Key) {
 			l.fail(e)
 		}
 	}
@@ -110,6 +121,15 @@ func (l *loader) run(file *fileLayer) (*Config, []string, error) {
 		return nil, l.warnings, joinKeyErrors(l.errs)
 	}
 	return c, append(l.warnings, c.warnings()...), nil
+}
+
+// needed tells whether the key's section must be complete (Source.Sections).
+func (l *loader) needed(key string) bool {
+	if len(l.src.Sections) == 0 {
+		return true
+	}
+	section, _, _ := strings.Cut(key, ".")
+	return slices.Contains(l.src.Sections, section)
 }
 
 // fail records a problem, naming where the value came from.
@@ -279,7 +299,7 @@ func (l *loader) decode() (*Config, map[string]string) {
 func (l *loader) secrets(c *Config, paths map[string]string) {
 	for _, s := range secretKeys {
 		field := s.field(c)
-		if *field != "" || l.failed[s.name] {
+		if *field != "" || l.failed[s.name] || !l.needed(s.name) {
 			continue
 		}
 		if path := paths[s.file]; path != "" {

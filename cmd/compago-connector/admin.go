@@ -13,22 +13,38 @@ import (
 	"github.com/compago-odoo/connector/odoo"
 )
 
+const setupAbout = `Creates the x_compago_* fields on pos.order in Odoo (idempotent: present
+fields are left as they are) and checks the Compago payment method. Run it
+once after installing, and after an Odoo upgrade.`
+
+const checkAbout = `Checks what the daemon needs, one line per check (OK or FAIL): the
+configuration, the Odoo login, the Compago fields, the payment method and
+the Compago key. doctor checks more (file modes, journal, POS, terminals,
+the running service) and gives the fix for each failure.`
+
 func runSetup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, warnings, err := loadConfig("setup", args, stderr)
-	if err != nil {
+	c := newCommand("setup", "[--config FILE] [--KEY VALUE ...]", setupAbout, stdout, stderr).withConfig()
+	if err := parseConfigCommand(c, args); err != nil {
 		return err
+	}
+	cfg, warnings, err := c.loadConfig()
+	if err != nil {
+		return c.failed(err)
 	}
 	for _, w := range warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
 	oc, err := newOdooClient(cfg)
 	if err != nil {
-		return err
+		return c.failed(err)
 	}
 	if err := oc.Connect(ctx); err != nil {
-		return fmt.Errorf("connect to Odoo at %s: %w", config.RedactURL(cfg.Odoo.URL), err)
+		return c.failed(fmt.Errorf("connect to Odoo at %s: %w", config.RedactURL(cfg.Odoo.URL), err))
 	}
-	return setupOdoo(ctx, oc, cfg, stdout)
+	if err := setupOdoo(ctx, oc, cfg, stdout); err != nil {
+		return c.failed(err)
+	}
+	return nil
 }
 
 // setupOdoo creates the missing Compago fields and checks the payment
@@ -55,7 +71,11 @@ func setupOdoo(ctx context.Context, oc *odoo.Client, cfg *config.Config, out io.
 // runCheck checks what the daemon needs, one line per check, and exits 1
 // when any check fails.
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, warnings, err := loadConfig("check", args, stderr)
+	c := newCommand("check", "[--config FILE] [--KEY VALUE ...]", checkAbout, stdout, stderr).withConfig()
+	if err := parseConfigCommand(c, args); err != nil {
+		return err
+	}
+	cfg, warnings, err := c.loadConfig()
 	if err != nil {
 		fmt.Fprintf(stdout, "FAIL config: %v\n", err)
 		return exitCode(1)

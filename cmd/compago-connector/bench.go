@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -29,10 +28,15 @@ type benchFlags struct {
 	seed           int64
 }
 
-func parseBenchFlags(args []string, stderr io.Writer) (benchFlags, error) {
+const benchAbout = `Load benchmark: drives the real daemon against the simulators over
+loopback with virtual terminals and cashiers, and reports latencies,
+throughput and call counts; its last line is one key=value summary. Exit
+status 1: a payment was lost or recorded twice.`
+
+func parseBenchFlags(args []string, stdout, stderr io.Writer) (benchFlags, error) {
 	var f benchFlags
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	c := newCommand("bench", "[--terminals N] [--orders N] [--duration D] [flags]", benchAbout, stdout, stderr)
+	fs := c.fs
 	fs.IntVar(&f.terminals, "terminals", 50, "virtual terminals (one pending intent each at most)")
 	fs.IntVar(&f.orders, "orders", 0, "stop after this many orders (0: run for --duration)")
 	fs.DurationVar(&f.duration, "duration", 60*time.Second, "how long orders keep arriving")
@@ -43,26 +47,30 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchFlags, error) {
 	fs.Float64Var(&f.expireShare, "expire", 0.02, "share of intents left to expire")
 	fs.DurationVar(&f.odooLatency, "odoo-latency", 20*time.Millisecond, "simulated network latency to Odoo")
 	fs.DurationVar(&f.compagoLatency, "compago-latency", 60*time.Millisecond, "simulated network latency to Compago")
-	fs.DurationVar(&f.pollInterval, "poll-interval", 3*time.Second, "the daemon's compago.poll_interval")
-	fs.DurationVar(&f.watchInterval, "watch-interval", time.Second, "the daemon's connector.watch_interval")
+	fs.DurationVar(&f.pollInterval, "compago.poll_interval", 3*time.Second, "the daemon's compago.poll_interval")
+	fs.DurationVar(&f.watchInterval, "connector.watch_interval", time.Second, "the daemon's connector.watch_interval")
 	fs.DurationVar(&f.idle, "idle", 5*time.Second, "idle window measured after the load (Odoo and Compago calls when nothing happens)")
 	fs.IntVar(&f.odooVersion, "odoo-version", 18, "Odoo version the simulator behaves as")
 	fs.BoolVar(&f.inProcess, "in-process", false, "run the daemon in this process (no CPU/RSS figures of its own)")
 	fs.Int64Var(&f.seed, "seed", 1, "randomness of arrivals and card times")
-	if err := fs.Parse(args); err != nil {
+	if err := c.noArgs(c.parse(args)); err != nil {
 		return f, err
 	}
+	var bad error
 	switch {
 	case f.terminals < 1:
-		return f, errors.New("bench: --terminals must be at least 1")
+		bad = errors.New("--terminals must be at least 1")
 	case f.rate <= 0:
-		return f, errors.New("bench: --rate must be positive")
+		bad = errors.New("--rate must be positive")
 	case f.cardMin < 0 || f.cardMax < f.cardMin:
-		return f, errors.New("bench: want 0 <= --card-min <= --card-max")
+		bad = errors.New("want 0 <= --card-min <= --card-max")
 	case f.cancelShare < 0 || f.expireShare < 0 || f.cancelShare+f.expireShare > 1:
-		return f, errors.New("bench: --cancel and --expire are shares between 0 and 1")
+		bad = errors.New("--cancel and --expire are shares between 0 and 1")
 	case f.orders == 0 && f.duration <= 0:
-		return f, errors.New("bench: give --orders or a positive --duration")
+		bad = errors.New("give --orders or a positive --duration")
+	}
+	if bad != nil {
+		return f, c.usageError(bad)
 	}
 	return f, nil
 }
@@ -71,7 +79,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchFlags, error) {
 // reports latencies, throughput and call counts; its last line is one
 // key=value summary.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	f, err := parseBenchFlags(args, stderr)
+	f, err := parseBenchFlags(args, stdout, stderr)
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,8 @@ func TestBenchTakesPaymentsAndEndsWithOneSummaryLine(t *testing.T) {
 	}
 	var out bytes.Buffer
 	err := run(context.Background(), []string{"bench", "--in-process", "--terminals=4", "--orders=12", "--rate=20",
-		"--card-min=100ms", "--card-max=400ms", "--cancel=0.2", "--expire=0.1", "--poll-interval=1s",
-		"--watch-interval=250ms", "--odoo-latency=5ms", "--compago-latency=10ms", "--idle=1s"}, &out, io.Discard)
+		"--card-min=100ms", "--card-max=400ms", "--cancel=0.2", "--expire=0.1", "--compago.poll_interval=1s",
+		"--connector.watch_interval=250ms", "--odoo-latency=5ms", "--compago-latency=10ms", "--idle=1s"}, &out, io.Discard)
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, out.String())
 	}

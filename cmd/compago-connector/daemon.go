@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -19,29 +17,29 @@ import (
 	"github.com/compago-odoo/connector/odoo"
 )
 
-// loadConfig parses a command's flags and loads the layered configuration.
-func loadConfig(name string, args []string, stderr io.Writer) (*config.Config, []string, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	file := fs.String("config", "", "YAML configuration file")
-	config.RegisterFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return nil, nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, nil, fmt.Errorf("%s: unexpected argument %q", name, fs.Arg(0))
-	}
-	return config.Load(config.Source{File: *file, Environ: os.Environ(), Flags: fs})
+const runAbout = `The daemon: watches Odoo for orders flagged for a card payment, creates
+the Compago payment intents, follows them on the terminals and records each
+charged card as one payment in Odoo. systemd runs it (compago-connector.service);
+it stops cleanly on SIGTERM or Ctrl-C, finishing the work in flight.`
+
+// parseConfigCommand parses the flags of a command that takes only the
+// configuration's. The error is an exitCode once the usage said why.
+func parseConfigCommand(c *command, args []string) error {
+	return c.noArgs(c.parse(args))
 }
 
-func runDaemon(ctx context.Context, args []string, stderr io.Writer) error {
-	cfg, warnings, err := loadConfig("run", args, stderr)
-	if err != nil {
+func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := newCommand("run", "[--config FILE] [--KEY VALUE ...]", runAbout, stdout, stderr).withConfig()
+	if err := parseConfigCommand(c, args); err != nil {
 		return err
+	}
+	cfg, warnings, err := c.loadConfig()
+	if err != nil {
+		return c.failed(err)
 	}
 	log, err := newLogger(stderr, cfg.Log.Level, cfg.Log.Format)
 	if err != nil {
-		return err
+		return c.failed(err)
 	}
 	for _, w := range warnings {
 		log.Warn().Msg(w)

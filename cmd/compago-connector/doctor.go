@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -20,10 +19,6 @@ import (
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/odoo"
 )
-
-// defaultConfigFile is where the Debian package and the install guide put
-// the configuration; doctor reads it when --config is not given.
-const defaultConfigFile = "/etc/compago-connector/config.yaml"
 
 // doctor prints one line per check: OK, FAIL with the fix, or SKIP when a
 // check cannot run safely from here.
@@ -49,27 +44,28 @@ func (d *doctor) fail(name, detail, fix string) {
 
 // runDoctor checks everything the daemon needs, from the config file's
 // mode to each configured terminal, and exits 1 when any check fails.
+const doctorAbout = `Checks everything the daemon needs, one line per check: OK, FAIL with the
+fix, or SKIP when a check cannot run safely from here. It reads the
+configuration and the secret files beside it as the service does (run it
+as root, the owner of the secrets), then checks the file modes, the
+journal, the Odoo login and version, the Compago fields, the payment
+method and each point of sale, each configured terminal, the Compago key,
+and asks the running service whether it is ready.`
+
 func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	file := fs.String("config", "", "YAML configuration file (default "+defaultConfigFile+" when it exists)")
-	config.RegisterFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	c := newCommand("doctor", "[--config FILE] [--KEY VALUE ...]", doctorAbout, stdout, stderr).withConfig()
+	if err := parseConfigCommand(c, args); err != nil {
 		return err
 	}
-	if *file == "" {
-		if _, err := os.Stat(defaultConfigFile); err == nil {
-			*file = defaultConfigFile
-		}
-	}
+	file := c.configFile()
 	d := &doctor{out: stdout}
-	cfg, warnings, err := config.Load(config.Source{File: *file, Environ: doctorEnviron(*file), Flags: fs})
+	cfg, warnings, err := c.loadConfig()
 	if err != nil {
-		d.fail("config", err.Error(), "correct the key named above in "+orDefault(*file, "the environment or flags"))
+		d.fail("config", err.Error(), "correct the key named above in "+orDefault(file, "the environment or flags"))
 		return exitCode(1)
 	}
-	d.ok("config", "valid: "+orDefault(*file, "no file, environment and flags only"))
-	d.checkPermissions(*file, warnings)
+	d.ok("config", "valid: "+orDefault(file, "no file, environment and flags only"))
+	d.checkPermissions(file, warnings)
 	j := d.checkJournal(ctx, cfg.Store.Path)
 	if j != nil {
 		defer j.Close()
@@ -83,18 +79,6 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return exitCode(1)
 	}
 	return nil
-}
-
-// doctorEnviron is the process environment, plus CREDENTIALS_DIRECTORY set
-// to the config file's directory when systemd did not set it: the unit
-// loads the credentials from there, so an admin running doctor by hand
-// checks the same secrets the service gets.
-func doctorEnviron(file string) []string {
-	env := os.Environ()
-	if os.Getenv("CREDENTIALS_DIRECTORY") == "" && file != "" {
-		env = append(env, "CREDENTIALS_DIRECTORY="+filepath.Dir(file))
-	}
-	return env
 }
 
 func orDefault(s, def string) string {

@@ -17,9 +17,7 @@ import (
 	"github.com/compago-odoo/connector/connector/safetext"
 )
 
-const intentsUsage = `Usage: compago-connector intents COMMAND [flags]
-
-The journal's payment attempts, for the admin:
+const intentsAbout = `The journal's payment attempts, for the admin:
 
   list   [--state S] [--order N] [--since D] [--format table|json]
   show   <attempt id | externalId | intent id> [--format text|json]   the attempt and its history
@@ -49,50 +47,81 @@ the same externalId; the parked payment every 5 minutes once its cause is
 fixed in Odoo); retry says so and what it waits for. Restarting the daemon
 retries all of them at once and is always safe: the journal resumes them.
 
-Exit status: 0 done, 1 refused (nothing was changed; the reason is
-printed), 2 could not run (bad arguments, journal or Odoo unreadable).
+list, show and settle read only the journal: they need no Odoo or Compago
+secret. retry and cancel also write the order in Odoo.`
 
-Flags:
-`
+// intentsCommands are the subcommands, with their synopsis and the
+// configuration sections each needs complete (list and show read only the
+// journal; retry and cancel write the order in Odoo). export is next.
+var intentsCommands = map[string]struct {
+	synopsis string
+	sections []string
+}{
+	"list":   {"[--state S] [--order N] [--since D] [--format table|json] [--config FILE]", []string{"store"}},
+	"show":   {"<attempt id | externalId | intent id> [--format text|json] [--config FILE]", []string{"store"}},
+	"retry":  {"<attempt id | externalId | intent id> [--force] [--config FILE]", []string{"store", "odoo", "connector"}},
+	"cancel": {"<attempt id | externalId | intent id> [--config FILE]", []string{"store", "odoo", "connector"}},
+	"settle": {"<attempt id | externalId> --charged|--not-charged --note TEXT [--config FILE]", []string{"store"}},
+}
 
 func runIntents(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, intentsUsage)
+	var f intentsFlags
+	c := newCommand("intents", "list|show|retry|cancel|settle [flags]", intentsAbout, stdout, stderr)
+	f.register(c.fs)
+	c.withConfig()
+	// The subcommand is the first positional argument, wherever the flags
+	// are: `intents --config F list` and `intents list --config F` alike.
+	pos, help, err := c.parseArgs(args)
+	if err != nil {
+		return err
+	}
+	var sub string
+	if len(pos) > 0 {
+		sub, pos = pos[0], pos[1:]
+		spec, ok := intentsCommands[sub]
+		if !ok {
+			return c.usageError(fmt.Errorf("unknown command %q: want list, show, retry, cancel or settle", sub))
+		}
+		c.name, c.synopsis = "intents "+sub, spec.synopsis
+	}
+	switch {
+	case help:
+		c.usage(stdout)
+		return helpShown
+	case sub == "":
+		c.usage(stderr)
 		return exitCode(2)
 	}
-	sub, rest := args[0], args[1:]
-	var f intentsFlags
-	cfg, pos, err := loadAdminConfig("intents "+sub, rest, stderr, intentsUsage, f.register)
+	cfg, warnings, err := c.loadConfig(intentsCommands[sub].sections...)
 	if err != nil {
-		return adminFailed(stderr, "intents "+sub, err)
+		return c.failed(err)
 	}
+	printWarnings(stderr, warnings)
 	open := openAdminJournal
 	if sub == "settle" {
 		open = openSettleJournal
 	}
 	j, err := open(ctx, cfg)
 	if err != nil {
-		return adminFailed(stderr, "intents "+sub, err)
+		return c.failed(err)
 	}
 	defer j.Close()
-	c := &intentsCmd{cfg: cfg, j: j, flags: f, stdout: stdout, stderr: stderr}
+	ic := &intentsCmd{cfg: cfg, j: j, flags: f, stdout: stdout, stderr: stderr}
 	switch sub {
 	case "list":
-		err = c.list(ctx, pos)
+		err = ic.list(ctx, pos)
 	case "show":
-		err = c.show(ctx, pos)
+		err = ic.show(ctx, pos)
 	case "retry":
-		err = c.retry(ctx, pos)
+		err = ic.retry(ctx, pos)
 	case "cancel":
-		err = c.cancel(ctx, pos)
+		err = ic.cancel(ctx, pos)
 	case "settle":
-		err = c.settle(ctx, pos)
-	default:
-		err = fmt.Errorf("unknown command %q: want list, show, retry, cancel or settle", sub)
+		err = ic.settle(ctx, pos)
 	}
 	var code exitCode
 	if err != nil && !errors.As(err, &code) {
-		return adminFailed(stderr, "intents "+sub, err)
+		return c.failed(err)
 	}
 	return err
 }

@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -30,10 +29,13 @@ Usage:
   compago-connector intents  list|show|retry|cancel      the journal's payment attempts, for the admin
   compago-connector sandbox  [flags]                   simulators and the daemon, for a demo or development
   compago-connector bench    [--terminals N] [--orders N] [--duration D]   load benchmark against the simulators
-  compago-connector version
+  compago-connector version                            the version of this build
 
-Run "compago-connector COMMAND -h" for the flags of a command.
-`
+Run "compago-connector COMMAND --help" for what a command does and its flags.
+Every command reads /etc/compago-connector/config.yaml (or --config FILE) and
+the secret files beside it, as the service does.
+
+` + exitStatusTable
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -44,11 +46,10 @@ func main() {
 	case err == nil:
 	case errors.As(err, &exit):
 		os.Exit(int(exit))
-	case errors.Is(err, flag.ErrHelp):
-		os.Exit(2)
 	default:
+		// A command that could not run (exitStatusTable).
 		fmt.Fprintln(os.Stderr, "compago-connector:", printable(err.Error()))
-		os.Exit(1)
+		os.Exit(2)
 	}
 }
 
@@ -68,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "run":
-		return runDaemon(ctx, rest, stderr)
+		return runDaemon(ctx, rest, stdout, stderr)
 	case "setup":
 		return runSetup(ctx, rest, stdout, stderr)
 	case "check":
@@ -84,6 +85,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "bench":
 		return runBench(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
+		c := newCommand("version", "", "Prints the version of this build: the one it was packaged as, else the\nrevision of the source it was built from.", stdout, stderr)
+		if err := c.noArgs(c.parse(rest)); err != nil {
+			return err
+		}
 		fmt.Fprintln(stdout, "compago-connector", buildVersion())
 		return nil
 	case "help", "-h", "--help":

@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -16,59 +13,56 @@ import (
 	"github.com/compago-odoo/connector/connector/reconcile"
 )
 
-const reconcileUsage = `Usage: compago-connector reconcile [--since 24h] [--format table|csv|json] [--refresh] [--config FILE] [flags]
-
-Every Compago payment attempt of the window as the journal, Odoo and Compago
+const reconcileAbout = `Every Compago payment attempt of the window as the journal, Odoo and Compago
 see it (Compago is asked about every attempt that ended without a recorded
 charge; with --refresh, about every intent), and every discrepancy: a charge without its
 payment line, a Compago payment line nobody charged, an amount that differs,
 an outcome not known, an order left flagged, a payment parked for a human,
 Odoo behind the journal, Compago disagreeing with the journal.
 
-It only reads, and runs beside the daemon: the journal is opened read-only.
-
-Exit status: 0 nothing to reconcile, 1 discrepancies found, 2 the report
-could not be made (Odoo, Compago or the journal unreadable, bad flags).
-
-Flags:
-`
+It only reads, and runs beside the daemon: the journal is opened read-only.`
 
 // runReconcile prints the report and exits 1 when anything does not match.
 func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var since, format string
 	var refresh bool
 	var grace time.Duration
-	cfg, _, err := loadAdminConfig("reconcile", args, stderr, reconcileUsage, func(fs *flag.FlagSet) {
-		fs.StringVar(&since, "since", "24h", "window start: a duration back from now (90m, 24h, 7d), a date (2026-11-25, local midnight) or an RFC 3339 time")
-		fs.StringVar(&format, "format", "table", "table, csv or json")
-		fs.BoolVar(&refresh, "refresh", false, "also ask Compago about every intent of the window")
-		fs.DurationVar(&grace, "grace", 0, "how long the daemon may take to settle work before it counts (default: sweep.stuck_after, at least 5m)")
-	})
-	if err != nil {
-		return adminFailed(stderr, "reconcile", err)
+	c := newCommand("reconcile", "[--since 24h] [--format table|csv|json] [--refresh] [--config FILE]", reconcileAbout, stdout, stderr)
+	c.fs.StringVar(&since, "since", "24h", "`window`: a duration back from now (90m, 24h, 7d), a date (2026-11-25, local midnight) or an RFC 3339 time")
+	c.fs.StringVar(&format, "format", "table", "`format`: table, csv or json")
+	c.fs.BoolVar(&refresh, "refresh", false, "also ask Compago about every intent of the window")
+	c.fs.DurationVar(&grace, "grace", 0, "how long the daemon may take to settle work before it counts (0: sweep.stuck_after, at least 5m)")
+	c.withConfig()
+	if err := parseConfigCommand(c, args); err != nil {
+		return err
 	}
+	cfg, warnings, err := c.loadConfig()
+	if err != nil {
+		return c.failed(err)
+	}
+	printWarnings(stderr, warnings)
 	now := time.Now()
 	start, err := parseSince(since, now)
 	if err != nil {
-		return adminFailed(stderr, "reconcile", err)
+		return c.usageError(err)
 	}
 	if format != reconcile.FormatTable && format != reconcile.FormatCSV && format != reconcile.FormatJSON {
-		return adminFailed(stderr, "reconcile", fmt.Errorf("--format %q: want table, csv or json", format))
+		return c.usageError(fmt.Errorf("--format %q: want table, csv or json", format))
 	}
 	if grace <= 0 {
 		grace = max(cfg.Sweep.StuckAfter, 5*time.Minute)
 	}
 	r, closeAll, err := newReconciler(ctx, cfg, grace, refresh)
 	if err != nil {
-		return adminFailed(stderr, "reconcile", err)
+		return c.failed(err)
 	}
 	defer closeAll()
 	rep, err := r.Run(ctx, start, now)
 	if err != nil {
-		return adminFailed(stderr, "reconcile", err)
+		return c.failed(err)
 	}
 	if err := reconcile.Write(stdout, rep, format); err != nil {
-		return adminFailed(stderr, "reconcile", err)
+		return c.failed(err)
 	}
 	if !rep.Clean() {
 		if format != reconcile.FormatTable { // the table says it itself
@@ -134,46 +128,10 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("--since %q: want a duration (24h, 7d), a date (2026-11-25) or an RFC 3339 time", s)
 }
 
-// loadAdminConfig parses an admin command's own flags with the config
-// flags, and loads the configuration; it returns the remaining arguments.
-func loadAdminConfig(name string, args []string, stderr io.Writer, usage string, own func(*flag.FlagSet)) (*config.Config, []string, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
-	}
-	file := fs.String("config", "", "YAML configuration file")
-	own(fs)
-	config.RegisterFlags(fs)
-	// Flags may come before or after the positional arguments.
-	var rest []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, nil, err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		rest = append(rest, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	cfg, warnings, err := config.Load(config.Source{File: *file, Environ: os.Environ(), Flags: fs})
-	if err != nil {
-		return nil, nil, err
-	}
+// printWarnings shows the configuration's warnings (a file others can
+// read) on an admin command's stderr.
+func printWarnings(stderr io.Writer, warnings []string) {
 	for _, w := range warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
-	return cfg, rest, nil
-}
-
-// adminFailed reports an admin command that could not do its work: exit
-// status 2, so that scripts tell it from "found something" (1).
-func adminFailed(stderr io.Writer, name string, err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return exitCode(2)
-	}
-	fmt.Fprintf(stderr, "compago-connector %s: %v\n", name, err)
-	return exitCode(2)
 }

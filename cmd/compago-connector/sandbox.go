@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -40,35 +39,42 @@ type sandboxFlags struct {
 	httpAddr                      string
 }
 
-func parseSandboxFlags(args []string, stderr io.Writer) (sandboxFlags, error) {
+const sandboxAbout = `Runs the Odoo and Compago simulators on loopback, the sandbox page that
+drives them, and the connector daemon wired to them: a demo or development
+setup that needs nothing else. Stop it with Ctrl-C. The simulators' control
+APIs are in the README ("Sandbox").`
+
+func parseSandboxFlags(args []string, stdout, stderr io.Writer) (sandboxFlags, error) {
 	var f sandboxFlags
-	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&f.compagoAddr, "compago-addr", "127.0.0.1:8070", "address of the Compago simulator (empty: off)")
-	fs.StringVar(&f.odooAddr, "odoo-addr", "127.0.0.1:8069", "address of the Odoo simulator (empty: off)")
-	fs.StringVar(&f.uiAddr, "ui-addr", "127.0.0.1:8080", "address of the sandbox page (empty: off)")
+	c := newCommand("sandbox", "[flags]", sandboxAbout, stdout, stderr)
+	fs := c.fs
+	fs.StringVar(&f.compagoAddr, "compago-addr", "127.0.0.1:8070", "`address` of the Compago simulator (empty: off)")
+	fs.StringVar(&f.odooAddr, "odoo-addr", "127.0.0.1:8069", "`address` of the Odoo simulator (empty: off)")
+	fs.StringVar(&f.uiAddr, "ui-addr", "127.0.0.1:8080", "`address` of the sandbox page (empty: off)")
 	fs.BoolVar(&f.connector, "connector", true, "run the connector daemon against the simulators")
 	fs.IntVar(&f.odooVersion, "odoo-version", 18, "Odoo version the simulator behaves as: 16, 17, 18 or 19")
-	fs.StringVar(&f.storePath, "store", "", "journal file for the daemon (default: a new temporary file)")
-	fs.DurationVar(&f.pollInterval, "poll-interval", 3*time.Second, "how often the daemon reads a pending intent")
-	fs.DurationVar(&f.watchInterval, "watch-interval", time.Second, "how often the daemon asks Odoo for flagged orders")
-	fs.DurationVar(&f.lateChargeGrace, "late-charge-grace", 5*time.Second, "how long an ended intent is still read and a new request of its order held (the daemon's compago.late_charge_grace; short in the sandbox so a retry is not kept waiting)")
-	fs.StringVar(&f.httpAddr, "http-addr", "", "health and metrics listener of the daemon (empty: off, so the sandbox never clashes with an installed daemon on 127.0.0.1:9477)")
-	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
-	fs.StringVar(&f.logFormat, "log-format", "console", "console or json")
-	if err := fs.Parse(args); err != nil {
+	// Flags that set one of the daemon's configuration keys are named as the key.
+	fs.StringVar(&f.storePath, "store.path", "", "`file`: the daemon's journal (empty: a new temporary file)")
+	fs.DurationVar(&f.pollInterval, "compago.poll_interval", 3*time.Second, "how often the daemon reads a pending intent")
+	fs.DurationVar(&f.watchInterval, "connector.watch_interval", time.Second, "how often the daemon asks Odoo for flagged orders")
+	fs.DurationVar(&f.lateChargeGrace, "compago.late_charge_grace", 5*time.Second, "how long an ended intent is still read and a new request of its order held (short in the sandbox so a retry is not kept waiting)")
+	fs.StringVar(&f.httpAddr, "http.addr", "", "`address` of the daemon's health and metrics listener (empty: off, so the sandbox never clashes with an installed daemon on 127.0.0.1:9477)")
+	fs.StringVar(&f.logLevel, "log.level", "info", "`level`: debug, info, warn or error")
+	fs.StringVar(&f.logFormat, "log.format", "console", "`format`: console or json")
+	rest, err := c.parse(args)
+	if err != nil {
 		return f, err
 	}
-	if fs.NArg() > 0 {
-		return f, fmt.Errorf("sandbox: unexpected argument %q", fs.Arg(0))
+	if len(rest) > 0 {
+		return f, c.usageError(fmt.Errorf("unexpected argument %q", rest[0]))
 	}
 	if f.connector && (f.compagoAddr == "" || f.odooAddr == "") {
-		return f, errors.New("sandbox: the connector needs both simulators; give --compago-addr and --odoo-addr, or --connector=false")
+		return f, c.usageError(errors.New("the connector needs both simulators; give --compago-addr and --odoo-addr, or --connector=false"))
 	}
 	switch f.odooVersion {
 	case 16, 17, 18, 19:
 	default:
-		return f, fmt.Errorf("sandbox: --odoo-version %d: want 16, 17, 18 or 19", f.odooVersion)
+		return f, c.usageError(fmt.Errorf("--odoo-version %d: want 16, 17, 18 or 19", f.odooVersion))
 	}
 	return f, nil
 }
@@ -76,7 +82,7 @@ func parseSandboxFlags(args []string, stderr io.Writer) (sandboxFlags, error) {
 // runSandbox serves the simulators (and the daemon wired to them) until ctx
 // ends.
 func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	f, err := parseSandboxFlags(args, stderr)
+	f, err := parseSandboxFlags(args, stdout, stderr)
 	if err != nil {
 		return err
 	}

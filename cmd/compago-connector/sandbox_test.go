@@ -49,8 +49,8 @@ func startSandbox(t *testing.T, args ...string) *sandbox {
 	pr, pw := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
 	sb := &sandbox{urls: map[string]string{}, cancel: cancel, done: make(chan error, 1), logs: &syncBuffer{}}
-	base := []string{"sandbox", "--compago-addr=127.0.0.1:0", "--odoo-addr=127.0.0.1:0", "--ui-addr=", "--log-format=json",
-		"--poll-interval=1s", "--watch-interval=250ms", "--store=" + filepath.Join(t.TempDir(), "journal.db")}
+	base := []string{"sandbox", "--compago-addr=127.0.0.1:0", "--odoo-addr=127.0.0.1:0", "--ui-addr=", "--log.format=json",
+		"--compago.poll_interval=1s", "--connector.watch_interval=250ms", "--store.path=" + filepath.Join(t.TempDir(), "journal.db")}
 	go func() {
 		err := run(ctx, append(base, args...), io.Discard, io.MultiWriter(pw, sb.logs))
 		pw.Close()
