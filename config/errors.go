@@ -95,3 +95,31 @@ func unknownKey(name string) *KeyError {
 	}
 	return &KeyError{Key: name, Problem: problem}
 }
+
+// Unconfigured tells whether a Load error is the one of a configuration
+// nobody filled in yet: odoo.url, odoo.database and odoo.username all
+// empty, as in the example the package installs.
+func Unconfigured(err error) bool {
+	empty := map[string]bool{}
+	for _, e := range KeyErrors(err) {
+		if e.Problem == "required" {
+			empty[e.Key] = true
+		}
+	}
+	return empty["odoo.url"] && empty["odoo.database"] && empty["odoo.username"]
+}
+
+// MissingCredentials returns the systemd credential names of the secrets
+// a Load error says are missing (compago-api-key, odoo-password,
+// store-dsn): the files to create beside the configuration.
+func MissingCredentials(err error) []string {
+	var names []string
+	for _, e := range KeyErrors(err) {
+		for _, s := range secretKeys {
+			if e.Key == s.name && strings.HasPrefix(e.Problem, "required") {
+				names = append(names, s.credential)
+			}
+		}
+	}
+	return names
+}

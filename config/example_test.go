@@ -11,10 +11,14 @@ import (
 
 const examplePath = "../deploy/compago-connector.example.yaml"
 
-// The example file starts the daemon once the secrets are given, and
-// changes nothing from the defaults but what a site must fill in.
+// The example file starts the daemon once the secrets and the three Odoo
+// keys a site must fill in are given, and changes nothing from the
+// defaults.
 func TestExampleConfigLoadsWithDefaults(t *testing.T) {
 	env := []string{
+		"COMPAGO_CONNECTOR_ODOO__URL=https://erp.example.com",
+		"COMPAGO_CONNECTOR_ODOO__DATABASE=example",
+		"COMPAGO_CONNECTOR_ODOO__USERNAME=compago@example.com",
 		"COMPAGO_CONNECTOR_ODOO__PASSWORD=" + odooSecret,
 		"COMPAGO_CONNECTOR_COMPAGO__API_KEY=" + compagoSecret,
 	}
@@ -36,6 +40,25 @@ func TestExampleConfigLoadsWithDefaults(t *testing.T) {
 	want.Connector.ExternalIDPrefix = "example"
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("the example differs from the defaults (-want +got):\n%s", diff)
+	}
+}
+
+// The example installed as /etc/compago-connector/config.yaml is
+// recognisably unconfigured: it names no live server (whose failure would
+// read as a DNS error) but leaves the three Odoo keys empty.
+func TestExampleConfigIsRecognisablyUnconfigured(t *testing.T) {
+	_, _, err := Load(Source{File: examplePath})
+	var missing []string
+	for _, e := range KeyErrors(err) {
+		if e.Problem == "required" {
+			missing = append(missing, e.Key)
+		}
+	}
+	if strings.Join(missing, " ") != "odoo.database odoo.url odoo.username" {
+		t.Errorf("want odoo.url, odoo.database and odoo.username empty in the example, got the errors:\n%v", err)
+	}
+	if !Unconfigured(err) {
+		t.Errorf("Unconfigured(%v) = false", err)
 	}
 }
 

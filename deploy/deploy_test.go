@@ -64,23 +64,7 @@ func TestUnitFileIsHardened(t *testing.T) {
 }
 
 func TestDebianPackageHoldsBinaryUnitConfigAndUser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary and nfpm")
-	}
-	if _, err := exec.LookPath("dpkg-deb"); err != nil {
-		t.Skip("dpkg-deb not installed (Debian and Ubuntu have it)")
-	}
-	dist := t.TempDir()
-	cmd := exec.Command("bash", "build-deb.sh")
-	cmd.Env = append(os.Environ(), "DIST="+dist, "VERSION=1.2.3")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("deploy/build-deb.sh: %v\n%s", err, out)
-	}
-	debs, _ := filepath.Glob(filepath.Join(dist, "compago-connector_1.2.3_*.deb"))
-	if len(debs) != 1 {
-		t.Fatalf("want one package named compago-connector_1.2.3_<arch>.deb in %s, got %v", dist, debs)
-	}
-	deb := debs[0]
+	deb := buildDeb(t)
 	dpkg := func(args ...string) string {
 		out, err := exec.Command("dpkg-deb", append(args, deb)...).CombinedOutput()
 		if err != nil {
@@ -110,7 +94,7 @@ func TestDebianPackageHoldsBinaryUnitConfigAndUser(t *testing.T) {
 		t.Errorf("config.yaml is not a conffile (an upgrade would overwrite the admin's edits): %q", conffiles)
 	}
 	preinst, _ := os.ReadFile(filepath.Join(ctrl, "preinst"))
-	if !strings.Contains(string(preinst), "useradd --system") {
+	if !strings.Contains(string(preinst), "useradd ${root:+--prefix \"$root\"} --system") {
 		t.Errorf("preinst does not create the system user:\n%s", preinst)
 	}
 	root := t.TempDir()

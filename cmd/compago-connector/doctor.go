@@ -61,7 +61,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	d := &doctor{out: stdout}
 	cfg, warnings, err := c.loadConfig()
 	if err != nil {
-		d.fail("config", err.Error(), "correct the key named above in "+orDefault(file, "the environment or flags"))
+		d.configFailed(file, err)
 		return exitCode(1)
 	}
 	d.ok("config", "valid: "+orDefault(file, "no file, environment and flags only"))
@@ -79,6 +79,71 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return exitCode(1)
 	}
 	return nil
+}
+
+// configFailed says what to do about a configuration that does not load,
+// in the words of the install guide: a file nobody filled in yet, secret
+// files not created yet, then any other key named in the error.
+func (d *doctor) configFailed(file string, err error) {
+	if config.Unconfigured(err) {
+		d.fail("config", "not configured yet: edit "+file+" (odoo.url, odoo.database and odoo.username are empty)",
+			"set them, and create the secret files beside it, as the install guide says (2. Configure)")
+		return
+	}
+	missing := config.MissingCredentials(err)
+	dir := firstDir(os.Getenv("CREDENTIALS_DIRECTORY"))
+	if dir == "" && file != "" {
+		dir = filepath.Dir(file)
+	}
+	if len(missing) > 0 && dir != "" {
+		var fixes []string
+		for _, name := range missing {
+			path := filepath.Join(dir, name)
+			fixes = append(fixes, fmt.Sprintf("install -m 600 /dev/null %s, then write %s in it (one line)", path, secretWhat[name]))
+		}
+		d.fail("config", "secret files not created yet: "+strings.Join(missing, ", ")+" in "+dir,
+			"create them as the install guide says (2. Configure): "+strings.Join(fixes, "; "))
+		if len(config.KeyErrors(err)) == len(missing) {
+			return
+		}
+	}
+	var others []string
+	for _, e := range config.KeyErrors(err) {
+		if !slices.Contains(missing, credentialOf(e.Key)) {
+			others = append(others, e.Error())
+		}
+	}
+	if len(others) == 0 && len(config.KeyErrors(err)) == 0 {
+		others = []string{err.Error()}
+	}
+	d.fail("config", strings.Join(others, "\n"), "correct the key named above in "+orDefault(file, "the environment or flags"))
+}
+
+// secretWhat says what each secret file holds, as the guide does.
+var secretWhat = map[string]string{
+	"compago-api-key": "the Compago organization's API key",
+	"odoo-password":   "the Odoo user's password or, better, an API key",
+	"store-dsn":       "the PostgreSQL connection string",
+}
+
+// credentialOf returns the credential name of a secret's key, or "".
+func credentialOf(key string) string {
+	switch key {
+	case "compago.api_key":
+		return "compago-api-key"
+	case "odoo.password":
+		return "odoo-password"
+	case "store.dsn":
+		return "store-dsn"
+	}
+	return ""
+}
+
+// firstDir returns the first of the colon-separated directories systemd
+// passes in $CREDENTIALS_DIRECTORY.
+func firstDir(list string) string {
+	dir, _, _ := strings.Cut(list, ":")
+	return dir
 }
 
 func orDefault(s, def string) string {
@@ -121,7 +186,10 @@ func (d *doctor) checkJournal(ctx context.Context, path string) *journal.SQLite 
 		return nil
 	}
 	if owner, ok := fileOwner(info); ok && os.Geteuid() == 0 && owner != 0 {
-		d.skip("journal", fmt.Sprintf("%s belongs to uid %d; run doctor as that user to check it (sudo -u compago-connector compago-connector doctor)", path, owner))
+		// Opened by root, SQLite could leave root's files beside it that the
+		// service could not open; and as the service user doctor could not
+		// read the root-only secrets. The service checks it itself.
+		d.skip("journal", fmt.Sprintf("%s belongs to uid %d, the service user: the service opens and checks it at each start (a problem stops the start, see journalctl -u compago-connector), and /readyz reports it (the service line below)", path, owner))
 		return nil
 	}
 	j, err := journal.OpenSQLite(ctx, path, journal.Options{})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -73,5 +74,49 @@ func TestDoctorGivesTheFixForEachProblem(t *testing.T) {
 	out, _ = runDoctorWith(t, file)
 	if !strings.Contains(out, "FAIL odoo login:") || !strings.Contains(out, "curl "+sims.odooURL) {
 		t.Errorf("doctor with Odoo down:\n%s", out)
+	}
+}
+
+// Right after dpkg -i the admin runs doctor: it says the file is not
+// configured yet (not a DNS error for a made-up server); once the file is
+// filled in but the secret files are not created, its fix is the guide's:
+// create them.
+func TestDoctorGuidesAFreshInstallStepByStep(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "config.yaml")
+	example, err := os.ReadFile("../../deploy/compago-connector.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, example, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CREDENTIALS_DIRECTORY", "")
+	out, err := runDoctorWith(t, file)
+	if exitOf(err) != 1 || !strings.Contains(out, "FAIL config: not configured yet: edit "+file) {
+		t.Errorf("doctor on the example as installed (exit %d):\n%s\nwant FAIL config: not configured yet: edit %s", exitOf(err), out, file)
+	}
+
+	sims := startSimulators(t)
+	filled := strings.NewReplacer(
+		`url: ""  `, "url: "+sims.odooURL+" ",
+		`database: ""`, "database: sandbox",
+		`username: ""`, "username: admin",
+	).Replace(string(example))
+	if err := os.WriteFile(file, []byte(filled), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = runDoctorWith(t, file)
+	for _, want := range []string{
+		"FAIL config: secret files not created yet: ",
+		"install -m 600 /dev/null " + filepath.Join(dir, "compago-api-key"),
+		"install -m 600 /dev/null " + filepath.Join(dir, "odoo-password"),
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor with the secret files not created lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "correct the key named above") {
+		t.Errorf("doctor tells to correct a key where the fix is to create the secret files:\n%s", out)
 	}
 }
