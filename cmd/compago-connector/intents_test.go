@@ -284,3 +284,28 @@ func TestIntentsShowAndListAsJSON(t *testing.T) {
 		t.Fatalf("list --state paid (not a journal state): exit %d, want 2", code)
 	}
 }
+
+// An admin lists and shows the journal's attempts with a config that gives
+// only the journal (no Odoo or Compago secret), the --config flag before or
+// after the subcommand.
+func TestIntentsListAndShowNeedOnlyTheJournal(t *testing.T) {
+	w := startAdminWorld(t)
+	order := w.requestPayment(12.0, "TERMINAL-001")
+	w.waitFlag(order, "pending")
+	only := filepath.Join(t.TempDir(), "journal-only.yaml")
+	if err := os.WriteFile(only, []byte(fmt.Sprintf("store: {path: %q}\n", w.journal)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CREDENTIALS_DIRECTORY", t.TempDir()) // no credential there either
+	for _, args := range [][]string{
+		{"intents", "--config", only, "list"},
+		{"intents", "list", "--config", only},
+		{"intents", "--config", only, "show", "--order", fmt.Sprint(order)},
+	} {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), args, &out, &errOut)
+		if exitOf(err) != 0 || !strings.Contains(out.String(), "pending") {
+			t.Errorf("%s: exit %d, want 0 and the pending attempt; stdout:\n%s\nstderr:\n%s", strings.Join(args, " "), exitOf(err), out.String(), errOut.String())
+		}
+	}
+}
