@@ -66,7 +66,7 @@ func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if !rep.Clean() {
 		if format != reconcile.FormatTable { // the table says it itself
-			fmt.Fprintf(stderr, "%d discrepancies\n", len(rep.Discrepancies))
+			fmt.Fprintln(stderr, reconcile.Count(len(rep.Discrepancies), "discrepancy", "discrepancies"))
 		}
 		return exitCode(1)
 	}

@@ -36,10 +36,13 @@ func TestReconcileExitsZeroOnACleanDayAndOneWhenSomethingIsOff(t *testing.T) {
 		t.Fatalf("reconcile with a stray payment line: exit %d, want 1\n%s%s", code, out, errOut)
 	}
 
-	out, _, code = w.admin("reconcile", "--format", "csv")
+	out, errOut, code = w.admin("reconcile", "--format", "csv")
 	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
 	if err != nil || code != 1 || len(recs) != 3 {
 		t.Fatalf("reconcile --format csv: exit %d, %v, %d records:\n%s", code, err, len(recs), out)
+	}
+	if errOut != "1 discrepancy\n" {
+		t.Errorf("reconcile --format csv told the admin %q, want \"1 discrepancy\"", errOut)
 	}
 	var rep struct {
 		Rows          []json.RawMessage `json:"rows"`

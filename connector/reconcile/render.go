@@ -68,10 +68,10 @@ func WriteTable(w io.Writer, rep *Report) error {
 		return err
 	}
 	if rep.Clean() {
-		_, err := fmt.Fprintf(w, "\n%s, no discrepancy.\n", count(len(rep.Rows), "attempt", "attempts"))
+		_, err := fmt.Fprintf(w, "\n%s, no discrepancy.\n", Count(len(rep.Rows), "attempt", "attempts"))
 		return err
 	}
-	fmt.Fprintf(w, "\n%s:\n", count(len(rep.Discrepancies), "discrepancy", "discrepancies"))
+	fmt.Fprintf(w, "\n%s:\n", Count(len(rep.Discrepancies), "discrepancy", "discrepancies"))
 	for _, d := range rep.Discrepancies {
 		fmt.Fprintf(w, "  %s: %s\n", d.Kind, safetext.Terminal(d.Detail))
 	}
@@ -180,7 +180,8 @@ func details(ds []Discrepancy) string {
 	return strings.Join(s, "; ")
 }
 
-func count(n int, one, many string) string {
+// Count says n things in words: "1 discrepancy", "3 discrepancies".
+func Count(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
