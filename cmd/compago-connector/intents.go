@@ -15,6 +15,7 @@ import (
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/connector/reconcile"
 	"github.com/compago-odoo/connector/connector/safetext"
+	"github.com/compago-odoo/connector/connector/timefmt"
 )
 
 const intentsAbout = `The journal's payment attempts, for the admin:
@@ -198,7 +199,7 @@ func (c *intentsCmd) list(ctx context.Context, pos []string) error {
 	for _, a := range list {
 		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.OrderID, esc(a.ExternalID), esc(dashed(a.IntentID)),
 			esc(dashed(a.Terminal)), reconcile.Money(a.Amount), esc(stateLabel(a)), esc(syncLabel(a)),
-			a.UpdatedAt.Local().Format(time.DateTime), esc(a.Message))
+			timefmt.Human(a.UpdatedAt), esc(a.Message))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -261,7 +262,7 @@ func (c *intentsCmd) show(ctx context.Context, pos []string) error {
 		{"externalId", a.ExternalID}, {"intent", dashed(a.IntentID)}, {"terminal", dashed(a.Terminal)},
 		{"amount", reconcile.Money(a.Amount).String() + " MXN"}, {"state", stateLabel(a)}, {"reason", dashed(a.Reason)},
 		{"message", dashed(a.Message)}, {"odoo", syncLabel(a)}, {"last error", dashed(a.LastError)},
-		{"created", a.CreatedAt.Local().Format(time.RFC3339)}, {"updated", a.UpdatedAt.Local().Format(time.RFC3339)},
+		{"created", timefmt.Human(a.CreatedAt)}, {"updated", timefmt.Human(a.UpdatedAt)},
 		{"settled", settledLabel(a)},
 	} {
 		fmt.Fprintf(tw, "%s:\t%s\n", l[0], safetext.Terminal(l[1]))
@@ -270,7 +271,7 @@ func (c *intentsCmd) show(ctx context.Context, pos []string) error {
 	fmt.Fprintln(c.stdout, "\nhistory:")
 	tw = tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	for _, e := range events {
-		fmt.Fprintf(tw, "  %s\t%s → %s\t%s\t%s\n", e.At.Local().Format(time.DateTime), safetext.Terminal(dashed(string(e.From))),
+		fmt.Fprintf(tw, "  %s\t%s → %s\t%s\t%s\n", timefmt.Human(e.At), safetext.Terminal(dashed(string(e.From))),
 			safetext.Terminal(string(e.To)), safetext.Terminal(dashed(e.Reason)), safetext.Terminal(e.Message))
 	}
 	return tw.Flush()

@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -306,6 +308,48 @@ func TestIntentsListAndShowNeedOnlyTheJournal(t *testing.T) {
 		err := run(context.Background(), args, &out, &errOut)
 		if exitOf(err) != 0 || !strings.Contains(out.String(), "pending") {
 			t.Errorf("%s: exit %d, want 0 and the pending attempt; stdout:\n%s\nstderr:\n%s", strings.Join(args, " "), exitOf(err), out.String(), errOut.String())
+		}
+	}
+}
+
+// humanTime is the one time format of human output: local time with its
+// zone. RFC 3339 is for JSON and CSV.
+var (
+	humanTime   = regexp.MustCompile(`\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z]{2,5}\b|\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d\d?\d?\b`)
+	anyTime     = regexp.MustCompile(`\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?[^\s,|]*( [A-Z+-][A-Z0-9]+)?`)
+	rfc3339Time = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$`)
+)
+
+// The admin reads every time in one format, local with its zone, in
+// intents list, intents show and the reconcile table; a CSV gives RFC 3339.
+func TestHumanOutputShowsLocalTimeWithZone(t *testing.T) {
+	w := startAdminWorld(t)
+	order := w.requestPayment(20.0, "TERMINAL-001")
+	w.waitFlag(order, "pending")
+	for _, args := range [][]string{
+		{"intents", "list"}, {"intents", "show", "--order", fmt.Sprint(order)}, {"reconcile"},
+	} {
+		out, errOut, _ := w.admin(args...)
+		times := anyTime.FindAllString(out, -1)
+		if len(times) == 0 {
+			t.Errorf("%s shows no time:\n%s%s", strings.Join(args, " "), out, errOut)
+		}
+		for _, s := range times {
+			if !humanTime.MatchString(s) {
+				t.Errorf("%s shows the time %q; want local time with its zone (2026-11-27 13:04:05 CST):\n%s", strings.Join(args, " "), s, out)
+			}
+		}
+	}
+	out, _, _ := w.admin("reconcile", "--format", "csv")
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(recs) < 2 {
+		t.Fatalf("reconcile --format csv: %v\n%s", err, out)
+	}
+	for i, h := range recs[0] {
+		if strings.HasSuffix(h, "_at") || h == "created" || h == "updated" {
+			if v := recs[1][i]; v != "" && !rfc3339Time.MatchString(v) {
+				t.Errorf("reconcile --format csv column %s is %q, want RFC 3339", h, v)
+			}
 		}
 	}
 }

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/user"
-	"time"
 
 	"github.com/compago-odoo/connector/config"
 	"github.com/compago-odoo/connector/connector/journal"
+	"github.com/compago-odoo/connector/connector/timefmt"
 	"github.com/compago-odoo/connector/connector/reconcile"
 )
 
@@ -84,7 +84,7 @@ func settledLabel(a journal.Attempt) string {
 		}
 		return "-"
 	}
-	return fmt.Sprintf("%s on %s by %s: %s", outcomeLabel(a.Settled), a.SettledAt.Local().Format(time.RFC3339), dashed(a.SettledBy), a.SettleNote)
+	return fmt.Sprintf("%s on %s by %s: %s", outcomeLabel(a.Settled), timefmt.Human(a.SettledAt), dashed(a.SettledBy), a.SettleNote)
 }
 
 // whoAmI names the account settling, for the journal's record.

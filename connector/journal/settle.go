@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/compago-odoo/connector/connector/timefmt"
 )
 
 // Settle records a human's word on an Unknown attempt (see Store). The
@@ -31,7 +33,7 @@ func (s *store) Settle(ctx context.Context, id int64, st Settlement) (Attempt, e
 			return fmt.Errorf("%w: only an unknown outcome is settled; the attempt is %s", ErrTransition, a.State)
 		case a.Settled != "":
 			return fmt.Errorf("%w: as %s on %s by %s: %s", ErrSettled, a.Settled,
-				a.SettledAt.Format("2006-01-02 15:04:05Z07:00"), orDash(a.SettledBy), a.SettleNote)
+				timefmt.Human(a.SettledAt), orDash(a.SettledBy), a.SettleNote)
 		}
 		now := s.stamp()
 		a.Settled, a.SettledAt, a.SettledBy, a.SettleNote, a.Attention = st.Outcome, fromStamp(now), st.By, st.Note, false

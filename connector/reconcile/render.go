@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/compago-odoo/connector/connector/safetext"
+	"github.com/compago-odoo/connector/connector/timefmt"
 )
 
 // Formats a report can be written in.
@@ -50,7 +51,7 @@ func WriteJSON(w io.Writer, rep *Report) error {
 // discrepancy on its own line, then a one-line verdict.
 func WriteTable(w io.Writer, rep *Report) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "Compago payments from %s to %s\n\n", stamp(rep.Since), stamp(rep.Until))
+	fmt.Fprintf(tw, "Compago payments from %s to %s\n\n", timefmt.Human(rep.Since), timefmt.Human(rep.Until))
 	fmt.Fprintln(tw, "ATTEMPT\tORDER\tEXTERNAL ID\tINTENT\tAMOUNT\tJOURNAL\tCOMPAGO\tODOO FLAG\tPAYMENT LINE\tPROBLEMS")
 	for _, r := range rep.Rows {
 		compago := r.Compago
@@ -139,12 +140,8 @@ func (c safeCSV) Write(cells []string) error {
 	return c.Writer.Write(out)
 }
 
-func stamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
+// stamp writes a time in a CSV cell: RFC 3339.
+func stamp(t time.Time) string { return timefmt.Machine(t) }
 
 func orderLabel(name string, id int64) string {
 	if name == "" {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/connector/reconcile"
+	"github.com/compago-odoo/connector/connector/timefmt"
 )
 
 func sampleReport() *reconcile.Report {
@@ -38,12 +39,13 @@ func sampleReport() *reconcile.Report {
 
 func TestTableShowsEveryAttemptAndEveryDiscrepancy(t *testing.T) {
 	var b bytes.Buffer
-	if err := reconcile.Write(&b, sampleReport(), "table"); err != nil {
+	rep := sampleReport()
+	if err := reconcile.Write(&b, rep, "table"); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
 	for _, want := range []string{
-		"Compago payments from 2026-11-24T18:30:00Z to 2026-11-25T18:30:00Z",
+		"Compago payments from " + timefmt.Human(rep.Since) + " to " + timefmt.Human(rep.Until),
 		"ATTEMPT", "Shop/0004 (#12)", "350.50", "#5 300.00", "amount_mismatch", "#13",
 		"2 discrepancies:",
 		"amount_mismatch: the journal charged 350.50, Odoo's payment lines say 300.00",
