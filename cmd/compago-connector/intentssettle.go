@@ -9,8 +9,8 @@ import (
 
 	"github.com/compago-odoo/connector/config"
 	"github.com/compago-odoo/connector/connector/journal"
-	"github.com/compago-odoo/connector/connector/timefmt"
 	"github.com/compago-odoo/connector/connector/reconcile"
+	"github.com/compago-odoo/connector/connector/timefmt"
 )
 
 // openSettleJournal opens the journal for intents settle: SQLite beside
