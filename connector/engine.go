@@ -188,7 +188,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	if err := e.Recover(workCtx); err != nil {
 		return fmt.Errorf("recover from the journal: %w", err)
 	}
-	e.log.Info().Dur("watch_interval", e.cfg.WatchInterval).Dur("poll_interval", e.cfg.PollInterval).
+	e.log.Info().Stringer("watch_interval", e.cfg.WatchInterval).Stringer("poll_interval", e.cfg.PollInterval).
 		Str("external_id_prefix", e.cfg.ExternalIDPrefix).Msg("engine started")
 
 	var loops sync.WaitGroup
@@ -215,7 +215,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	case <-drained:
 		e.log.Info().Msg("engine stopped")
 	case <-time.After(e.cfg.DrainTimeout):
-		e.log.Warn().Dur("drain_timeout", e.cfg.DrainTimeout).Msg("work still in flight at the drain timeout: cancelled; the journal resumes it on the next start")
+		e.log.Warn().Stringer("drain_timeout", e.cfg.DrainTimeout).Msg("work still in flight at the drain timeout: cancelled; the journal resumes it on the next start")
 		cancelWork()
 		<-drained
 	}

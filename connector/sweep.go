@@ -122,7 +122,7 @@ func (e *Engine) SweepOnce(ctx context.Context) (SweepReport, error) {
 			// (A held request waits on purpose: nothing was sent.)
 			r.StuckCreates++
 			e.createBackoff.forget(a.ID) // retried on the next create pass
-			e.log.Warn().Int64("order", a.OrderID).Str("external_id", a.ExternalID).Dur("age", age).
+			e.log.Warn().Int64("order", a.OrderID).Str("external_id", a.ExternalID).Stringer("age", age).
 				Msg("payment request still without an answer from Compago; retrying with the same externalId")
 		}
 	}

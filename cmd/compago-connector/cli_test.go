@@ -90,3 +90,11 @@ func loadConfig(name string, args []string, stderr io.Writer) (*config.Config, [
 	}
 	return c.loadConfig()
 }
+
+// runUntil runs the program with args until stop is closed (SIGTERM), its
+// stderr into errOut.
+func runUntil(stop <-chan struct{}, args []string, errOut io.Writer) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-stop; cancel() }()
+	return run(ctx, args, io.Discard, errOut)
+}

@@ -46,7 +46,14 @@ func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	log.Info().Str("version", buildVersion()).Str("odoo", config.RedactURL(cfg.Odoo.URL)).Str("database", cfg.Odoo.Database).
 		Str("compago", config.RedactURL(cfg.Compago.BaseURL)).Str("journal", cfg.Store.Path).Msg("starting")
-	return runEngine(ctx, cfg, log)
+	// The last line says the daemon stopped, and why when it was not asked
+	// to: an admin reading the log's tail knows it is not still running.
+	if err := runEngine(ctx, cfg, log); err != nil {
+		log.Error().Err(err).Msg("stopped")
+		return exitCode(2)
+	}
+	log.Info().Msg("stopped")
+	return nil
 }
 
 // runEngine opens the journal, connects the clients and runs the engine
@@ -182,7 +189,7 @@ func connectOdoo(ctx context.Context, c *odoo.Client, log zerolog.Logger) error 
 		if errors.Is(err, odoo.ErrBadCredentials) || odoo.IsAccessDenied(err) {
 			return fmt.Errorf("odoo login refused (odoo.username, odoo.password): %w", err)
 		}
-		log.Warn().Err(err).Dur("retry_in", wait).Msg("cannot reach Odoo yet")
+		log.Warn().Err(err).Stringer("retry_in", wait).Msg("cannot reach Odoo yet")
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

@@ -138,8 +138,9 @@ func TestSecretsNeverInErrorsOfRefusedCredentials(t *testing.T) {
 	if err == nil {
 		t.Fatal("the daemon started with an Odoo password Odoo refuses")
 	}
-	if !strings.Contains(err.Error(), "odoo.password") {
-		t.Errorf("the error does not name the key to fix: %v", err)
+	// The error is the log's last line ("stopped").
+	if !strings.Contains(stderr.String(), "odoo.password") {
+		t.Errorf("the log does not name the key to fix:\n%s", stderr.String())
 	}
 	assertNoSecret(t, "the error of run", err.Error(), wrongPassword, wrongKey)
 	assertNoSecret(t, "the log of run", stderr.String(), wrongPassword, wrongKey)
