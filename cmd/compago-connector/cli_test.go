@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -97,4 +98,20 @@ func runUntil(stop <-chan struct{}, args []string, errOut io.Writer) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-stop; cancel() }()
 	return run(ctx, args, io.Discard, errOut)
+}
+
+// A plain `go build` in a git clone records the revision: version says it
+// (a dirty tree says so too).
+func TestVersionIsTheVCSRevisionOfAPlainBuild(t *testing.T) {
+	info := &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
+		{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: "702a82b74ff842eb1f67d5aaad47915007672b32"},
+		{Key: "vcs.modified", Value: "true"},
+	}}
+	if got := versionOf(info); got != "dev-702a82b74ff8-dirty" {
+		t.Errorf("version of a plain build in a modified clone: %q, want dev-702a82b74ff8-dirty", got)
+	}
+	info.Settings = nil
+	if got := versionOf(info); got != "dev" {
+		t.Errorf("version without VCS information: %q, want dev", got)
+	}
 }

@@ -12,6 +12,14 @@ func buildVersion() string {
 	if !ok {
 		return "dev"
 	}
+	return versionOf(info)
+}
+
+// versionOf is the version a build's information gives: the module
+// version of a `go install …@version`, else "dev-" and the VCS revision a
+// `go build` in a git clone records (unless built with -buildvcs=false,
+// or from a git worktree, which Go does not stamp), else "dev".
+func versionOf(info *debug.BuildInfo) string {
 	if v := info.Main.Version; v != "" && v != "(devel)" {
 		return v
 	}
