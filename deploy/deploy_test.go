@@ -106,3 +106,18 @@ func TestDebianPackageHoldsBinaryUnitConfigAndUser(t *testing.T) {
 		t.Errorf("the packaged binary says %q (%v), want compago-connector 1.2.3", out, err)
 	}
 }
+
+// build-deb.sh writes into dist/ by default; git ignores it, so that a
+// second build is not versioned ".dirty" because of the first one's output.
+func TestDistIsIgnoredByGit(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	out, err := exec.Command("git", "check-ignore", "../dist/compago-connector_1.2.3_amd64.deb").CombinedOutput()
+	if err != nil {
+		if _, statErr := os.Stat("../.git"); statErr != nil {
+			t.Skip("not a git checkout")
+		}
+		t.Errorf("git does not ignore dist/ (%v): %s", err, out)
+	}
+}

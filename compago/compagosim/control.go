@@ -56,6 +56,39 @@ func (s *Server) ApproveTerminal(code string) (Intent, error) {
 	return s.confirm(unrouted), nil
 }
 
+// DeclineTerminal declines the card on the terminal with this serial: the
+// intent routed to it, or else its organization's oldest unrouted pending
+// intent (the terminal takes it), as ApproveTerminal picks it.
+func (s *Server) DeclineTerminal(code string) (Intent, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.terminals[code]
+	if !ok {
+		return Intent{}, fmt.Errorf("%w: %s", ErrTerminalNotFound, code)
+	}
+	now := s.clock.now()
+	var unrouted *Intent
+	for _, in := range s.intents {
+		if in.Status != StatusPending || s.expired(in, now) {
+			continue
+		}
+		if in.TerminalID == t.id {
+			unrouted = in
+			break
+		}
+		if unrouted == nil && in.TerminalID == "" && in.OrganizationID == t.orgID {
+			unrouted = in
+		}
+	}
+	if unrouted == nil {
+		return Intent{}, fmt.Errorf("%w: %s", ErrNothingPending, code)
+	}
+	unrouted.TerminalID, unrouted.TerminalCode = t.id, t.code
+	wire := s.wireNow()
+	unrouted.PaymentStatus, unrouted.UpdatedAt = PaymentDeclined, wire
+	return s.view(unrouted, wire), nil
+}
+
 // Decline records a declined card on a pending intent: it stays PENDING,
 // so the customer may try another card until it expires, and GET shows
 // paymentSummary DECLINED until a later approval.

@@ -36,6 +36,9 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 	control(mux, "POST /sim/terminals/{code}/approve", func(w http.ResponseWriter, r *http.Request) {
 		s.answerIntent(w)(s.ApproveTerminal(r.PathValue("code")))
 	})
+	control(mux, "POST /sim/terminals/{code}/decline", func(w http.ResponseWriter, r *http.Request) {
+		s.answerIntent(w)(s.DeclineTerminal(r.PathValue("code")))
+	})
 	control(mux, "GET /sim/payment-intents", func(w http.ResponseWriter, r *http.Request) {
 		list := s.Intents()
 		out := make([]simIntent, 0, len(list))

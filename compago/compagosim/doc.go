@@ -92,8 +92,10 @@
 //
 //	POST   /sim/payment-intents/{id}/approve
 //	POST   /sim/payment-intents/{id}/decline
+//	POST   /sim/payment-intents/{id}/expire
 //	POST   /sim/payment-intents/{id}/charge-late
-//	POST   /sim/terminals/{code}/approve
+//	POST   /sim/terminals/{code}/approve   the intent routed to the terminal, else the oldest unrouted one
+//	POST   /sim/terminals/{code}/decline   the same intent, its card declined (it stays PENDING)
 //	GET    /sim/payment-intents       every intent, all fields, creation order
 //	GET    /sim/terminals             terminals and their pending intent
 //	GET    /sim/clock                 {"now": ...}

@@ -488,3 +488,19 @@ func TestExpireEndsOneIntentAndLeavesTheOthersPayable(t *testing.T) {
 		t.Errorf("approve after expiry answered %d, want 409", code)
 	}
 }
+
+// The card is declined on the terminal by its serial, as it is approved:
+// POST /sim/terminals/{code}/decline, beside approve, which the README's
+// curl walkthrough uses.
+func TestTerminalDeclinesTheIntentRoutedToIt(t *testing.T) {
+	s := newSim(t, compagosim.Options{})
+	id := s.mustCreate(t, intentBody("order-1", "TERMINAL-001"))
+	code, m := s.call(t, "POST", "/sim/terminals/TERMINAL-001/decline", "", "")
+	if code != 200 || m["id"] != id || m["status"] != "PENDING" || m["paymentStatus"] != "DECLINED" {
+		t.Fatalf("decline on TERMINAL-001 answered %d %v, want intent %s pending with its card declined", code, m, id)
+	}
+	code, _ = s.call(t, "POST", "/sim/terminals/TERMINAL-002/decline", "", "")
+	if code != 404 && code != 409 {
+		t.Errorf("decline on a terminal with nothing pending answered %d, want 404 or 409", code)
+	}
+}
