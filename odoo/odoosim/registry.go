@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-//go:generate go run ./internal/fieldgen ../../../shared/reference/odoo-wire/odoo-17.0.jsonl fields/odoo17.json
-//go:generate go run ./internal/fieldgen ../../../shared/reference/odoo-wire/odoo-19.0.jsonl fields/odoo19.json
+//go:generate go run ./internal/fieldgen ../testdata/wire/odoo-17.0.jsonl fields/odoo17.json
+//go:generate go run ./internal/fieldgen ../testdata/wire/odoo-19.0.jsonl fields/odoo19.json
 
 //go:embed fields/*.json
 var fieldTables embed.FS
