@@ -32,7 +32,8 @@
 // poller (a timer heap, not a goroutine per intent), the canceller, the syncer
 // and the cron sweep (stuck write-aheads, expiry, unknown Odoo flags, pruning).
 //
-// Decisions taken where the issue is silent:
+// Decisions taken where the specification (compago-payment-intents.txt and
+// DESIGN.md) is silent:
 //   - A new attempt for an order starts only when its previous attempt is
 //     final AND Odoo has seen that final state: a "requested" flag that Odoo
 //     still shows because our write of "expired" has not landed yet is stale,

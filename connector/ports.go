@@ -10,7 +10,7 @@ import (
 )
 
 // Journal is what the engine needs of the durable journal. journal.SQLite
-// implements it; a PostgreSQL driver can follow.
+// and journal.Postgres (a group of daemons sharing one journal) implement it.
 type Journal interface {
 	Begin(ctx context.Context, n journal.NewAttempt) (journal.Attempt, error)
 	Insert(ctx context.Context, a journal.Attempt) (journal.Attempt, error)

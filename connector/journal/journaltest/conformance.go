@@ -1,6 +1,5 @@
 // Package journaltest holds the behavioural conformance suite every journal
-// driver must pass. The SQLite driver runs it today; a PostgreSQL driver
-// will run the very same suite.
+// driver must pass: the SQLite and the PostgreSQL drivers both run it.
 package journaltest
 
 import (
