@@ -44,7 +44,7 @@
 // COMPAGO_FAULT_REPORT names a file the figures are appended to;
 // COMPAGO_FAULT_LOGS a directory every daemon's log is copied to.
 //
-// Decisions taken where the issue is silent:
+// Decisions taken where the specification is silent:
 //   - A customer taps the card as soon as the terminal shows the intent,
 //     whatever Odoo shows: that is what makes a crash between the Compago
 //     create and the journal's record of it visible.

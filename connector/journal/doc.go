@@ -118,7 +118,7 @@
 //     so the engine has one code path; they order the daemon's own
 //     goroutines.
 //
-// Decisions taken where the issue is silent:
+// Decisions taken where the specification is silent:
 //   - Times are stored as integer Unix nanoseconds, UTC; 0 means never.
 //     Integers compare and index the same in every database and keep the
 //     full resolution of the clock.

@@ -13,7 +13,7 @@
 // the time of the last answer from each system and of the last pass of each
 // engine loop.
 //
-// Decisions taken where the issue is silent:
+// Decisions taken where the specification is silent:
 //   - Metric names start with compago_connector_. Odoo operations are
 //     labelled model.method; the engine calls a fixed set, so the label stays
 //     small.

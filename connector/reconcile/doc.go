@@ -27,7 +27,7 @@
 //	unverified_intent             an order names an intent this journal did not create: never recorded as money, a person decides
 //	compago_disagrees             (asked) Compago says charged and the journal not, or the reverse, or does not know the intent
 //
-// Decisions taken where the issue is silent:
+// Decisions taken where the specification is silent:
 //   - The window holds the attempts begun in [since, until), plus every
 //     attempt still live, not yet seen by Odoo, parked or of unknown
 //     outcome whatever its age (a parked payment or a possible charge from
