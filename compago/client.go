@@ -19,7 +19,6 @@ type Client struct {
 }
 
 type clientOptions struct {
-	httpClient  *http.Client
 	timeout     time.Duration
 	attempts    int
 	backoffBase time.Duration
@@ -29,13 +28,6 @@ type clientOptions struct {
 
 // Option configures a Client.
 type Option func(*clientOptions)
-
-// WithHTTPClient sets the HTTP client (its transport, proxies, TLS). The
-// Client uses a copy that never follows redirects, so the API key is never
-// sent to another address.
-func WithHTTPClient(hc *http.Client) Option {
-	return func(o *clientOptions) { o.httpClient = hc }
-}
 
 // WithTimeout bounds each attempt (default 10s).
 func WithTimeout(d time.Duration) Option {
@@ -86,10 +78,9 @@ func NewClient(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	case o.backoffBase <= 0 || o.backoffMax < o.backoffBase:
 		return nil, errors.New("compago: backoff needs 0 < base <= max")
 	}
+	// Redirects are never followed, so the API key is never sent to
+	// another address.
 	hc := http.Client{Transport: newTransport()}
-	if o.httpClient != nil {
-		hc = *o.httpClient
-	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	base := strings.TrimSuffix(u.Scheme+"://"+u.Host+u.EscapedPath(), "/")
 	base = strings.TrimSuffix(base, "/api")

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"slices"
 	"strings"
 	"time"
 )
@@ -130,10 +129,6 @@ var odooFields = []string{
 	"x_compago_deeplink",
 	"x_compago_message",
 }
-
-// OdooFields returns the default names of the pos.order fields the connector
-// uses, in a fixed order.
-func OdooFields() []string { return slices.Clone(odooFields) }
 
 // FieldName returns the name the field called name by default has in this
 // Odoo: its connector.fields rename, or name itself.

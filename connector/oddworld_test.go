@@ -116,17 +116,6 @@ func (w *oddWorld) latest(order int64) journal.Attempt {
 	return a
 }
 
-func (w *oddWorld) simIntent(id string) compagosim.Intent {
-	w.T.Helper()
-	for _, in := range w.Compago.Intents() {
-		if in.ID == id {
-			return in
-		}
-	}
-	w.T.Fatalf("no Compago intent %s", id)
-	return compagosim.Intent{}
-}
-
 // anomalyCounter is an Observer that counts anomalies by kind.
 type anomalyCounter struct {
 	mu    sync.Mutex

@@ -73,18 +73,6 @@ func recordings(t testing.TB, version int) []exchange {
 	return wire[version]
 }
 
-// recording returns the exchange of that version, transport and name.
-func recording(t testing.TB, version int, transport, name string) exchange {
-	t.Helper()
-	for _, ex := range recordings(t, version) {
-		if ex.Transport == transport && ex.Name == name {
-			return ex
-		}
-	}
-	t.Fatalf("no %s recording %q for Odoo %d", transport, name, version)
-	return exchange{}
-}
-
 // replayServer serves the named recordings (of any transport) of one version.
 func replayServer(t *testing.T, version int, names ...string) *httptest.Server {
 	t.Helper()

@@ -408,9 +408,3 @@ func (b *bench) takeTerminal() string {
 	b.free = b.free[:len(b.free)-1]
 	return t
 }
-
-func (b *bench) releaseTerminal(t string) {
-	b.mu.Lock()
-	b.free = append(b.free, t)
-	b.mu.Unlock()
-}

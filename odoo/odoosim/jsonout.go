@@ -25,8 +25,6 @@ func (o *obj) set(k string, v any) *obj {
 	return o
 }
 
-func (o *obj) get(k string) (any, bool) { v, ok := o.vals[k]; return v, ok }
-
 func (o *obj) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	writeJSON(&b, o)

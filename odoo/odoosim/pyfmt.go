@@ -107,9 +107,6 @@ func pyRepr(v any) string {
 	return "?"
 }
 
-// pyRound is Python 3's round(): half to even.
-func pyRound(x float64) float64 { return math.RoundToEven(x) }
-
 // floatRound is odoo.tools.float_round with HALF-UP, including its epsilon
 // correction for binary representation error (1.005 rounds to 1.01).
 func floatRound(value, precision float64) float64 {

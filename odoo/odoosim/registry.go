@@ -130,7 +130,6 @@ func spec(name, typ, label string, opts ...func(*field)) *field {
 
 func rel(model string) func(*field) { return func(f *field) { f.Relation = model } }
 func required(f *field)             { f.Required = true }
-func readonly(f *field)             { f.Readonly = true }
 func computed(f *field)             { f.Store = false; f.Readonly = true }
 func inverse(name string) func(*field) {
 	return func(f *field) { f.inverse = name }
