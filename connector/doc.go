@@ -22,14 +22,14 @@
 // human must look).
 //
 // Odoo is a projection of the journal. Every attempt carries a version that
-// each state change bumps, and the version Odoo last acknowledged; the syncer
+// each state change bumps, and the version Odoo last acknowledged; the outbox
 // (the outbox) writes whatever Odoo is behind on until Odoo accepts it, so an
 // Odoo outage delays the write-back but loses nothing. Recording a payment is
 // idempotent: a pos.payment with the intent id as transaction_id means done.
 //
 // Parts, each a small loop around a synchronous step that tests can drive:
 // the watcher (one search_read per tick for flagged orders), the creator, the
-// poller (a timer heap, not a goroutine per intent), the canceller, the syncer
+// poller (a timer heap, not a goroutine per intent), the canceller, the outbox
 // and the cron sweep (stuck write-aheads, expiry, unknown Odoo flags, pruning).
 //
 // Decisions taken where the specification (compago-payment-intents.txt and

@@ -133,7 +133,7 @@ type Engine struct {
 	polls    *pollQueue // when each pending intent is read next
 	sem      chan struct{}
 	inWork   sync.WaitGroup
-	syncer   *syncer
+	outbox   *outbox
 	methods  methodCache
 	wizard   wizardCache
 	sessions sessionCache
@@ -165,7 +165,7 @@ func New(cfg Config, j Journal, o Odoo, c Compago) (*Engine, error) {
 		createBackoff: newBackoff(time.Second, 30*time.Second),
 		pollBackoff:   newBackoff(cfg.PollInterval, 30*time.Second),
 	}
-	e.syncer = newSyncer(e)
+	e.outbox = newOutbox(e)
 	e.own = newOwnership(cfg)
 	sw, err := newSweeper(e)
 	if err != nil {
@@ -192,7 +192,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		Str("external_id_prefix", e.cfg.ExternalIDPrefix).Msg("engine started")
 
 	var loops sync.WaitGroup
-	for _, loop := range []func(stop, work context.Context){e.watchLoop, e.pollLoop, e.syncer.loop, e.retryCreatesLoop, e.claimPollsLoop} {
+	for _, loop := range []func(stop, work context.Context){e.watchLoop, e.pollLoop, e.outbox.loop, e.retryCreatesLoop, e.claimPollsLoop} {
 		loops.Add(1)
 		go func() {
 			defer loops.Done()

@@ -261,7 +261,7 @@ var payableFields = []string{"id", "state", "amount_total", "amount_paid", "conf
 // session be open; only when that finds nothing does a second read tell a
 // closed session from a deleted order.
 func (e *Engine) orderToPay(ctx context.Context, orderID int64) (payableOrder, error) {
-	if o, ok := e.syncer.prefetched(orderID); ok {
+	if o, ok := e.outbox.prefetched(orderID); ok {
 		return o, nil
 	}
 	var orders []payableOrder

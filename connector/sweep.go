@@ -385,7 +385,7 @@ func shownMessages(rows []map[string]json.RawMessage, field string) map[int64]st
 
 // Recover plans the work the journal holds from a previous run: pending
 // and cancelling intents are read at once, write-aheads are retried by the
-// create loop, and what Odoo is behind on is written by the syncer.
+// create loop, and what Odoo is behind on is written by the outbox.
 func (e *Engine) Recover(ctx context.Context) error {
 	if err := e.schedulePollsFromJournal(ctx); err != nil {
 		return err

@@ -37,7 +37,7 @@ func (e *Engine) transition(ctx context.Context, id int64, fn func(a *journal.At
 			Str("from", string(from)).Str("to", string(a.State)).Str("reason", a.Reason).
 			Msg("payment " + string(a.State))
 	}
-	e.syncer.poke()
+	e.outbox.poke()
 	return a, true, nil
 }
 
@@ -54,7 +54,7 @@ func (e *Engine) setMessage(ctx context.Context, id int64, reason, msg string) e
 	return err
 }
 
-// touch bumps the attempt's version so that the syncer writes its state to
+// touch bumps the attempt's version so that the outbox writes its state to
 // Odoo again (Odoo shows a flag the journal has already answered).
 func (e *Engine) touch(ctx context.Context, id int64, msg string) error {
 	_, _, err := e.transition(ctx, id, func(a *journal.Attempt) error {

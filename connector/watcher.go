@@ -155,7 +155,7 @@ func (e *Engine) requested(ctx context.Context, o order, readStart time.Time) (s
 		return false, 0, nil
 	}
 	// A final state Odoo has not seen yet (or may not have seen when the
-	// read started): the flag is the old one, not a retry. The syncer
+	// read started): the flag is the old one, not a retry. The outbox
 	// writes the final state first.
 	retry := synced && latest.SyncedAt.Before(readStart)
 	if retry && latest.State == journal.Unknown && latest.IntentID == "" && latest.Settled == "" {
@@ -277,7 +277,7 @@ func (e *Engine) startAttempts(ctx, stop context.Context, starts []startRequest)
 		crashPoint(CrashAfterBegin)
 		e.log.Info().Int64("order", a.OrderID).Int("attempt", a.Seq).Str("external_id", a.ExternalID).
 			Str("terminal", a.Terminal).Int64("amount_centavos", a.Amount).Msg("payment requested")
-		e.syncer.poke()
+		e.outbox.poke()
 		e.startCreate(stop, a.ID)
 	}
 	return errors.Join(errs...)

@@ -151,7 +151,7 @@ func newHTTPClient(timeout time.Duration) *http.Client {
 			ResponseHeaderTimeout: timeout,
 			ExpectContinueTimeout: time.Second,
 			IdleConnTimeout:       90 * time.Second,
-			MaxIdleConnsPerHost:   32, // the syncer's workers, the watcher and the sweep
+			MaxIdleConnsPerHost:   32, // the outbox's workers, the watcher and the sweep
 		},
 		// A redirect turns Odoo's POST into a GET elsewhere; report it instead.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

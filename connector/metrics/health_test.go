@@ -47,7 +47,7 @@ func TestAliveUntilALoopStopsPassing(t *testing.T) {
 			t.Fatalf("every loop passing, yet: %v", err)
 		}
 	}
-	// The syncer hangs: after the stall limit (4 × 10 s + 3 s, at least a
+	// The outbox hangs: after the stall limit (4 × 10 s + 3 s, at least a
 	// minute) the watchdog must stop.
 	for range 3 {
 		clk.Advance(30 * time.Second)
@@ -57,7 +57,7 @@ func TestAliveUntilALoopStopsPassing(t *testing.T) {
 	}
 	err := h.Alive()
 	if err == nil || !strings.Contains(err.Error(), "sync") || strings.Contains(err.Error(), "watch") {
-		t.Fatalf("a syncer stuck for 90s: Alive() = %v, want it to name the sync loop only", err)
+		t.Fatalf("an outbox stuck for 90s: Alive() = %v, want it to name the sync loop only", err)
 	}
 }
 

@@ -20,9 +20,9 @@ const (
 	syncWorkers = 8
 )
 
-// syncer is the outbox: it writes to Odoo every attempt whose journal
+// outbox writes to Odoo every attempt whose journal
 // version Odoo has not acknowledged, until Odoo accepts it.
-type syncer struct {
+type outbox struct {
 	e       *Engine
 	mu      sync.Mutex
 	orders  map[int64]payableOrder // prefetched for this pass: draft orders of open sessions
@@ -59,8 +59,8 @@ func (s *shownVersions) forget(id int64) {
 	s.mu.Unlock()
 }
 
-func newSyncer(e *Engine) *syncer {
-	return &syncer{
+func newOutbox(e *Engine) *outbox {
+	return &outbox{
 		e:      e,
 		wake:   make(chan struct{}, 1),
 		retry:  newBackoff(500*time.Millisecond, time.Minute),
@@ -69,14 +69,14 @@ func newSyncer(e *Engine) *syncer {
 }
 
 // poke asks for a sync pass now.
-func (s *syncer) poke() {
+func (s *outbox) poke() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
 }
 
-func (s *syncer) loop(stop, work context.Context) {
+func (s *outbox) loop(stop, work context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
@@ -112,7 +112,7 @@ func (e *attentionError) cashierSentence() string {
 // failure that looks like Odoo being down, so an outage costs one timeout
 // a pass.
 func (e *Engine) SyncOnce(ctx context.Context) int {
-	s := e.syncer
+	s := e.outbox
 	list, err := e.journal.List(ctx, journal.Filter{Unsynced: true, Limit: syncLimit})
 	if err != nil {
 		e.log.Error().Err(err).Msg("journal: list attempts to write to Odoo")
@@ -177,7 +177,7 @@ func (e *Engine) SyncOnce(ctx context.Context) int {
 }
 
 func (e *Engine) syncFailed(ctx context.Context, a journal.Attempt, err error) {
-	s := e.syncer
+	s := e.outbox
 	var att *attentionError
 	var settling *errSettling
 	attention := errors.As(err, &att)
@@ -283,14 +283,14 @@ func (e *Engine) syncAttempt(ctx context.Context, a journal.Attempt) error {
 // order whose card was charged never keeps saying "waiting for the card"
 // (which invites a cancel or a second card). Written once per version.
 func (e *Engine) showCharged(ctx context.Context, a journal.Attempt) {
-	if a.State != journal.Confirmed || a.Attention || !e.syncer.shown.firstTime(a.ID, a.Version) {
+	if a.State != journal.Confirmed || a.Attention || !e.outbox.shown.firstTime(a.ID, a.Version) {
 		return
 	}
 	if latest, err := e.journal.Latest(ctx, a.OrderID); err != nil || latest.ID != a.ID {
 		return
 	}
 	if err := e.odoo.Write(ctx, "pos.order", []int64{a.OrderID}, e.projection(a)); err != nil {
-		e.syncer.shown.forget(a.ID)
+		e.outbox.shown.forget(a.ID)
 	}
 }
 
@@ -326,7 +326,7 @@ func (e *Engine) prefetchOrders(ctx context.Context, list []journal.Attempt, now
 	for _, a := range list {
 		// An attempt whose add_payment may be in flight reads its order
 		// itself, after this pass began.
-		if a.State == journal.Confirmed && a.AddPaymentUntil.IsZero() && e.syncer.retry.due(a.ID, now) && e.syncer.parked.due(a.ID, now) {
+		if a.State == journal.Confirmed && a.AddPaymentUntil.IsZero() && e.outbox.retry.due(a.ID, now) && e.outbox.parked.due(a.ID, now) {
 			ids = append(ids, a.OrderID)
 		}
 	}
@@ -339,7 +339,7 @@ func (e *Engine) prefetchOrders(ctx context.Context, list []journal.Attempt, now
 		odoo.Query{Fields: payableFields}, &orders); err != nil {
 		return // each recorder reads its own order then
 	}
-	s := e.syncer
+	s := e.outbox
 	s.mu.Lock()
 	s.orders = make(map[int64]payableOrder, len(orders))
 	for _, o := range orders {
@@ -350,7 +350,7 @@ func (e *Engine) prefetchOrders(ctx context.Context, list []journal.Attempt, now
 }
 
 // prefetched takes the order read by prefetchOrders, once.
-func (s *syncer) prefetched(id int64) (payableOrder, bool) {
+func (s *outbox) prefetched(id int64) (payableOrder, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o, ok := s.orders[id]
@@ -358,7 +358,7 @@ func (s *syncer) prefetched(id int64) (payableOrder, bool) {
 	return o, ok
 }
 
-func (s *syncer) clearPrefetch() {
+func (s *outbox) clearPrefetch() {
 	s.mu.Lock()
 	s.orders = nil
 	s.mu.Unlock()
