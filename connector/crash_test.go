@@ -39,7 +39,7 @@ func runChildDaemon() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	log := zerolog.New(os.Stderr)
-	var j journal.Store
+	var j journal.Journal
 	var err error
 	shared := os.Getenv("JOURNAL_DSN") != ""
 	if shared {

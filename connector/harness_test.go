@@ -65,7 +65,7 @@ func engineConfig(log zerolog.Logger) connector.Config {
 // daemon is an engine running in this process.
 type daemon struct {
 	eng     *connector.Engine
-	journal journal.Store
+	journal journal.Journal
 	cancel  context.CancelFunc
 	done    chan error
 }
@@ -82,7 +82,7 @@ func (w *world) startDaemon(mod func(*connector.Config)) *daemon {
 }
 
 // startDaemonOn runs an engine on the journal j (closed when it stops).
-func (w *world) startDaemonOn(j journal.Store, mod func(*connector.Config)) *daemon {
+func (w *world) startDaemonOn(j journal.Journal, mod func(*connector.Config)) *daemon {
 	w.T.Helper()
 	cfg := engineConfig(zerolog.New(zerolog.NewTestWriter(w.T)).Level(zerolog.DebugLevel))
 	if w.Odoo == nil {

@@ -145,7 +145,7 @@ func (d *stallDaemon) logged(parts ...string) bool {
 type stallWorld struct {
 	*world
 	dsn, schema string
-	journal     journal.Store
+	journal     journal.Journal
 }
 
 func newStallWorld(t *testing.T) *stallWorld {

@@ -100,7 +100,7 @@ func runEngine(ctx context.Context, cfg *config.Config, log zerolog.Logger) erro
 
 // openJournal opens the journal of store.driver: SQLite, locked to this
 // process, or PostgreSQL, shared by every daemon of the group.
-func openJournal(ctx context.Context, cfg *config.Config) (journal.Store, error) {
+func openJournal(ctx context.Context, cfg *config.Config) (journal.Journal, error) {
 	if cfg.Store.Driver == "postgres" {
 		j, err := journal.OpenPostgres(ctx, cfg.Store.DSN.Value(), journal.Options{})
 		if err != nil {
@@ -118,7 +118,7 @@ func openJournal(ctx context.Context, cfg *config.Config) (journal.Store, error)
 // openAdminJournal opens the journal for the admin commands beside a
 // running daemon: SQLite read-only (no lock, no migration), or the shared
 // PostgreSQL journal, which several processes use by design.
-func openAdminJournal(ctx context.Context, cfg *config.Config) (journal.Store, error) {
+func openAdminJournal(ctx context.Context, cfg *config.Config) (journal.Journal, error) {
 	if cfg.Store.Driver == "postgres" {
 		return openJournal(ctx, cfg)
 	}
@@ -201,7 +201,7 @@ func connectOdoo(ctx context.Context, c *odoo.Client, log zerolog.Logger) error 
 
 // dailyReport writes the day's reconciliation report into sweep.report_dir
 // and logs what it found.
-func dailyReport(cfg *config.Config, j journal.Store, oc *odoo.Client, cc reconcile.Compago, log zerolog.Logger) func(context.Context) error {
+func dailyReport(cfg *config.Config, j journal.Journal, oc *odoo.Client, cc reconcile.Compago, log zerolog.Logger) func(context.Context) error {
 	return func(ctx context.Context) error {
 		// Compago is asked about every attempt of the day that ended without
 		// a recorded charge: a charge that landed after the daemon gave an

@@ -148,7 +148,7 @@ func (f *intentsFlags) register(fs *flag.FlagSet) {
 
 type intentsCmd struct {
 	cfg            *config.Config
-	j              journal.Store
+	j              journal.Journal
 	flags          intentsFlags
 	stdout, stderr io.Writer
 }

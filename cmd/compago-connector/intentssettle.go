@@ -18,7 +18,7 @@ import (
 // second engine), or the shared PostgreSQL journal. As root on a journal
 // the service user owns it refuses: SQLite could leave root's WAL files
 // behind, which the service could not open.
-func openSettleJournal(ctx context.Context, cfg *config.Config) (journal.Store, error) {
+func openSettleJournal(ctx context.Context, cfg *config.Config) (journal.Journal, error) {
 	if cfg.Store.Driver == "postgres" {
 		return openJournal(ctx, cfg)
 	}

@@ -15,7 +15,7 @@ const liveStates = `('creating', 'pending', 'cancelling', 'confirmed')`
 // Begin records a new attempt in state Creating before anything is asked of
 // Compago. Seq is one more than any attempt number the order ever had, even
 // a pruned one.
-func (s *store) Begin(ctx context.Context, n NewAttempt) (Attempt, error) {
+func (s *sqlJournal) Begin(ctx context.Context, n NewAttempt) (Attempt, error) {
 	if n.OrderID <= 0 {
 		return Attempt{}, fmt.Errorf("%w: order id %d", ErrInvalid, n.OrderID)
 	}
@@ -66,7 +66,7 @@ func (s *store) Begin(ctx context.Context, n NewAttempt) (Attempt, error) {
 // Insert adopts an attempt known from Odoo. Version defaults to 1; the
 // caller may set SyncedVersion to Version when Odoo already shows it.
 // CreatedAt is kept when given, UpdatedAt is now.
-func (s *store) Insert(ctx context.Context, a Attempt) (Attempt, error) {
+func (s *sqlJournal) Insert(ctx context.Context, a Attempt) (Attempt, error) {
 	if err := checkInsert(a); err != nil {
 		return Attempt{}, fmt.Errorf("journal: insert attempt %s: %w", a.ExternalID, err)
 	}
@@ -103,7 +103,7 @@ func (s *store) Insert(ctx context.Context, a Attempt) (Attempt, error) {
 // checkNoLive gives ErrLiveAttempt when the order has a live attempt other
 // than except. The partial unique index enforces the same; this check only
 // makes the error plain.
-func (s *store) checkNoLive(ctx context.Context, tx *sql.Tx, orderID, except int64) error {
+func (s *sqlJournal) checkNoLive(ctx context.Context, tx *sql.Tx, orderID, except int64) error {
 	var id int64
 	err := tx.QueryRowContext(ctx,
 		s.q(`SELECT id FROM attempts WHERE order_id = ? AND id <> ? AND state IN `+liveStates+` LIMIT 1`),
@@ -117,7 +117,7 @@ func (s *store) checkNoLive(ctx context.Context, tx *sql.Tx, orderID, except int
 	return fmt.Errorf("%w: attempt %d of order %d", ErrLiveAttempt, id, orderID)
 }
 
-func (s *store) nextSeq(ctx context.Context, tx *sql.Tx, orderID int64) (int, error) {
+func (s *sqlJournal) nextSeq(ctx context.Context, tx *sql.Tx, orderID int64) (int, error) {
 	var seq int
 	err := tx.QueryRowContext(ctx, s.q(`SELECT COALESCE(MAX(s), 0) + 1 FROM (
 			SELECT last_seq AS s FROM order_seqs WHERE order_id = ?
@@ -129,7 +129,7 @@ func (s *store) nextSeq(ctx context.Context, tx *sql.Tx, orderID int64) (int, er
 
 // insertAttempt writes a new row, its first event and the order's highest
 // attempt number, and sets a.ID.
-func (s *store) insertAttempt(ctx context.Context, tx *sql.Tx, a *Attempt) error {
+func (s *sqlJournal) insertAttempt(ctx context.Context, tx *sql.Tx, a *Attempt) error {
 	err := tx.QueryRowContext(ctx, s.q(`INSERT INTO attempts (order_id, seq, external_id, intent_id,
 			terminal, amount, state, reason, message, version, synced_version, sync_failures,
 			last_error, attention, created_at, updated_at, synced_at, add_payment_until)
@@ -150,7 +150,7 @@ func (s *store) insertAttempt(ctx context.Context, tx *sql.Tx, a *Attempt) error
 	return s.insertEvent(ctx, tx, a.ID, toStamp(a.UpdatedAt), "", *a)
 }
 
-func (s *store) insertEvent(ctx context.Context, tx *sql.Tx, id, at int64, from State, a Attempt) error {
+func (s *sqlJournal) insertEvent(ctx context.Context, tx *sql.Tx, id, at int64, from State, a Attempt) error {
 	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO events (attempt_id, at, from_state, to_state, reason, message)
 		VALUES (?, ?, ?, ?, ?, ?)`), id, at, string(from), string(a.State), a.Reason, a.Message)
 	return err

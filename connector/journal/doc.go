@@ -5,11 +5,11 @@
 // and without losing a confirmed payment. It is also the outbox: an attempt
 // whose Version is above its SyncedVersion is one Odoo has not seen yet.
 //
-// Store is the contract, with two drivers: SQLite (modernc.org/sqlite, pure
+// Journal is the contract, with two drivers: SQLite (modernc.org/sqlite, pure
 // Go; OpenSQLite), the embedded default for one daemon, and PostgreSQL
 // (github.com/jackc/pgx/v5 through database/sql; OpenPostgres), for two or
 // more daemons sharing one journal so that a dead host costs seconds.
-// Both run the same SQL (store.go and the files beside it, written with ?
+// Both run the same SQL (sqljournal.go and the files beside it, written with ?
 // placeholders; partial unique index, ON CONFLICT, RETURNING, CASE,
 // BOOLEAN); what differs is filled in at open: placeholders, row locks,
 // the order lock, error classification, and each driver's migrations
@@ -74,7 +74,7 @@
 //     Migration steps lift the lock and statement timeouts for themselves.
 //   - PostgreSQL down: every call returns an error as soon as the
 //     connection fails (Ping is the readiness probe); nothing is kept in
-//     memory, and the same store works again once the server is back.
+//     memory, and the same journal works again once the server is back.
 //   - Check verifies the schema version, that no index of the schema is
 //     invalid (a second live attempt could slip past a broken
 //     attempts_live_order) and that no event or lease lost its attempt.

@@ -147,9 +147,9 @@ type Event struct {
 	Message   string
 }
 
-// Store is the durable journal. Every method that changes something has
+// Journal is the durable journal. Every method that changes something has
 // committed it durably when it returns nil.
-type Store interface {
+type Journal interface {
 	// Begin records a new attempt for the order in state Creating, with the
 	// next Seq and ExternalID "<prefix>-<order>-<seq>". ErrLiveAttempt if the
 	// order already has a live attempt.

@@ -25,7 +25,7 @@ func checkClaim(owner, kind string, ttl time.Duration) error {
 // Claim takes the lease of kind on one attempt when no one holds it: never
 // claimed, released, or expired. A takeover bumps the token, which fences
 // off the holder that let it expire.
-func (s *store) Claim(ctx context.Context, attemptID int64, owner, kind string, ttl time.Duration) (Lease, bool, error) {
+func (s *sqlJournal) Claim(ctx context.Context, attemptID int64, owner, kind string, ttl time.Duration) (Lease, bool, error) {
 	if err := checkClaim(owner, kind, ttl); err != nil {
 		return Lease{}, false, fmt.Errorf("journal: claim attempt %d: %w", attemptID, err)
 	}
@@ -52,7 +52,7 @@ func (s *store) Claim(ctx context.Context, attemptID int64, owner, kind string, 
 // claim is Claim inside a transaction. The upsert's condition is checked
 // against the row as it stands once locked, so of two daemons claiming at
 // once the second finds the first's lease and gets no row back.
-func (s *store) claim(ctx context.Context, tx *sql.Tx, id int64, owner, kind string, now int64, ttl time.Duration) (Lease, bool, error) {
+func (s *sqlJournal) claim(ctx context.Context, tx *sql.Tx, id int64, owner, kind string, now int64, ttl time.Duration) (Lease, bool, error) {
 	expires := now + int64(ttl)
 	var token int64
 	err := tx.QueryRowContext(ctx, s.q(`INSERT INTO leases (attempt_id, kind, owner, token, expires_at)
@@ -79,7 +79,7 @@ const heldBy = `EXISTS (SELECT 1 FROM leases WHERE leases.attempt_id = attempts.
 // for kind. On PostgreSQL the candidates are locked with SKIP LOCKED, so
 // two daemons claiming at once each get other attempts instead of
 // queueing on the same ones.
-func (s *store) ClaimDue(ctx context.Context, owner, kind string, f Filter, ttl time.Duration) ([]Lease, error) {
+func (s *sqlJournal) ClaimDue(ctx context.Context, owner, kind string, f Filter, ttl time.Duration) ([]Lease, error) {
 	if err := checkClaim(owner, kind, ttl); err != nil {
 		return nil, fmt.Errorf("journal: claim due %s work: %w", kind, err)
 	}
@@ -120,7 +120,7 @@ func (s *store) ClaimDue(ctx context.Context, owner, kind string, f Filter, ttl 
 
 // ids runs a query of ids and reads them all, so the transaction is free
 // for the next statement.
-func (s *store) ids(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]int64, error) {
+func (s *sqlJournal) ids(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]int64, error) {
 	rows, err := tx.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, err
@@ -140,7 +140,7 @@ func (s *store) ids(ctx context.Context, tx *sql.Tx, query string, args ...any) 
 // Renew extends the lease to ttl from now while it is still the current
 // one (same owner and token). A lease that expired but was not taken over
 // is still current, and renews.
-func (s *store) Renew(ctx context.Context, l Lease, ttl time.Duration) (Lease, error) {
+func (s *sqlJournal) Renew(ctx context.Context, l Lease, ttl time.Duration) (Lease, error) {
 	if err := checkClaim(l.Owner, l.Kind, ttl); err != nil {
 		return l, fmt.Errorf("journal: renew %s lease of attempt %d: %w", l.Kind, l.AttemptID, err)
 	}
@@ -168,7 +168,7 @@ func (s *store) Renew(ctx context.Context, l Lease, ttl time.Duration) (Lease, e
 
 // Release frees the lease for anyone to claim at once. The row stays, with
 // no owner, so the next claim's token is still higher than this one.
-func (s *store) Release(ctx context.Context, l Lease) error {
+func (s *sqlJournal) Release(ctx context.Context, l Lease) error {
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, s.q(`UPDATE leases SET owner = '', expires_at = 0
 			WHERE attempt_id = ? AND kind = ? AND owner = ? AND token = ?`),
@@ -184,7 +184,7 @@ func (s *store) Release(ctx context.Context, l Lease) error {
 // checkFence gives ErrLeaseLost unless l is the attempt's current lease of
 // its kind. The row stays locked (shared) until the transaction ends, so a
 // claim cannot take it over between this check and the write it guards.
-func (s *store) checkFence(ctx context.Context, tx *sql.Tx, l Lease) error {
+func (s *sqlJournal) checkFence(ctx context.Context, tx *sql.Tx, l Lease) error {
 	var owner string
 	var token int64
 	err := tx.QueryRowContext(ctx, s.q(`SELECT owner, token FROM leases WHERE attempt_id = ? AND kind = ?`+s.forShare),
@@ -203,7 +203,7 @@ func (s *store) checkFence(ctx context.Context, tx *sql.Tx, l Lease) error {
 // TryLeader takes or keeps the singleton job name for owner. The holder
 // keeps it by calling again before ttl runs out; anyone takes it once the
 // holder's time is up or it resigned.
-func (s *store) TryLeader(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+func (s *sqlJournal) TryLeader(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
 	if name == "" {
 		return false, fmt.Errorf("journal: lead: %w: empty job name", ErrInvalid)
 	}
@@ -235,7 +235,7 @@ func (s *store) TryLeader(ctx context.Context, name, owner string, ttl time.Dura
 }
 
 // ResignLeader hands the job back if owner holds it.
-func (s *store) ResignLeader(ctx context.Context, name, owner string) error {
+func (s *sqlJournal) ResignLeader(ctx context.Context, name, owner string) error {
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, s.q(`UPDATE leaders SET owner = '', expires_at = 0 WHERE name = ? AND owner = ?`), name, owner)
 		return err

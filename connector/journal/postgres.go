@@ -16,13 +16,13 @@ import (
 )
 
 // Postgres is the journal in a PostgreSQL schema, shared by every daemon
-// that opens it. It implements Store.
+// that opens it. It implements Journal.
 type Postgres struct {
-	store
+	sqlJournal
 	schema string
 }
 
-var _ Store = (*Postgres)(nil)
+var _ Journal = (*Postgres)(nil)
 
 // DefaultSchema holds the journal's tables when Options.Schema is empty.
 const DefaultSchema = "compago_connector"
@@ -95,7 +95,7 @@ func OpenPostgres(ctx context.Context, dsn string, opts Options) (*Postgres, err
 	db.SetMaxIdleConns(pgMaxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	p := &Postgres{schema: schema}
-	p.store = store{
+	p.sqlJournal = sqlJournal{
 		db:         db,
 		now:        opts.Now,
 		writeTx:    p.inWrite,

@@ -25,7 +25,7 @@ func openPostgres(t *testing.T, dsn, schema string, now func() time.Time) *journ
 
 func TestPostgresConformance(t *testing.T) {
 	dsn := pgtest.Require(t)
-	journaltest.RunConformance(t, func(t *testing.T) journal.Store {
+	journaltest.RunConformance(t, func(t *testing.T) journal.Journal {
 		return openPostgres(t, dsn, pgtest.FreshSchema(t, dsn), nil)
 	})
 }
@@ -34,7 +34,7 @@ func TestPostgresConformance(t *testing.T) {
 // for the same rows.
 func TestPostgresOwnership(t *testing.T) {
 	dsn := pgtest.Require(t)
-	journaltest.RunOwnership(t, func(t *testing.T, now func() time.Time) (journal.Store, journal.Store) {
+	journaltest.RunOwnership(t, func(t *testing.T, now func() time.Time) (journal.Journal, journal.Journal) {
 		schema := pgtest.FreshSchema(t, dsn)
 		return openPostgres(t, dsn, schema, now), openPostgres(t, dsn, schema, now)
 	})

@@ -42,7 +42,7 @@ func scanAttempt(r scanner) (Attempt, error) {
 // getAttempt reads the one attempt matching where (a condition with
 // placeholders); several match only for Latest, which orders them. lock is
 // the row lock to take ("" for a plain read).
-func (s *store) getAttempt(ctx context.Context, q queryer, lock, where string, args ...any) (Attempt, error) {
+func (s *sqlJournal) getAttempt(ctx context.Context, q queryer, lock, where string, args ...any) (Attempt, error) {
 	a, err := scanAttempt(q.QueryRowContext(ctx,
 		s.q(`SELECT `+attemptColumns+` FROM attempts WHERE `+where+` ORDER BY seq DESC LIMIT 1`+lock), args...))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -51,7 +51,7 @@ func (s *store) getAttempt(ctx context.Context, q queryer, lock, where string, a
 	return a, err
 }
 
-func (s *store) get(ctx context.Context, what, where string, arg any) (Attempt, error) {
+func (s *sqlJournal) get(ctx context.Context, what, where string, arg any) (Attempt, error) {
 	a, err := s.getAttempt(ctx, s.reader(), "", where, arg)
 	if err != nil {
 		return Attempt{}, fmt.Errorf("journal: attempt %s: %w", what, err)
@@ -60,17 +60,17 @@ func (s *store) get(ctx context.Context, what, where string, arg any) (Attempt, 
 }
 
 // Get reads one attempt by id; ErrNotFound if there is none.
-func (s *store) Get(ctx context.Context, id int64) (Attempt, error) {
+func (s *sqlJournal) Get(ctx context.Context, id int64) (Attempt, error) {
 	return s.get(ctx, fmt.Sprint(id), `id = ?`, id)
 }
 
 // Latest reads the order's attempt with the highest Seq.
-func (s *store) Latest(ctx context.Context, orderID int64) (Attempt, error) {
+func (s *sqlJournal) Latest(ctx context.Context, orderID int64) (Attempt, error) {
 	return s.get(ctx, fmt.Sprintf("of order %d", orderID), `order_id = ?`, orderID)
 }
 
 // ByIntent reads the attempt holding a Compago intent id.
-func (s *store) ByIntent(ctx context.Context, intentID string) (Attempt, error) {
+func (s *sqlJournal) ByIntent(ctx context.Context, intentID string) (Attempt, error) {
 	if intentID == "" {
 		return Attempt{}, fmt.Errorf("journal: attempt by intent: empty intent id: %w", ErrNotFound)
 	}
@@ -78,12 +78,12 @@ func (s *store) ByIntent(ctx context.Context, intentID string) (Attempt, error) 
 }
 
 // ByExternalID reads the attempt with an externalId.
-func (s *store) ByExternalID(ctx context.Context, externalID string) (Attempt, error) {
+func (s *sqlJournal) ByExternalID(ctx context.Context, externalID string) (Attempt, error) {
 	return s.get(ctx, "with external id "+externalID, `external_id = ?`, externalID)
 }
 
 // List returns the attempts matching f, ordered by id.
-func (s *store) List(ctx context.Context, f Filter) ([]Attempt, error) {
+func (s *sqlJournal) List(ctx context.Context, f Filter) ([]Attempt, error) {
 	where, args := filterSQL(f)
 	q := `SELECT ` + attemptColumns + ` FROM attempts` + where + ` ORDER BY id`
 	if f.Limit > 0 {
@@ -152,7 +152,7 @@ func placeholders(n int) string {
 }
 
 // Events returns the attempt's state changes, oldest first.
-func (s *store) Events(ctx context.Context, attemptID int64) ([]Event, error) {
+func (s *sqlJournal) Events(ctx context.Context, attemptID int64) ([]Event, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT attempt_id, at, from_state, to_state, reason, message
 		FROM events WHERE attempt_id = ? ORDER BY id`), attemptID)
 	if err != nil {
@@ -189,7 +189,7 @@ const prunable = `state NOT IN ` + liveStates + ` AND version <= synced_version
 // leases go with them (ON DELETE CASCADE), in the same statement, so an
 // attempt changed concurrently is either kept whole or deleted whole. A
 // live, unsynced or parked attempt is never deleted, however old.
-func (s *store) Prune(ctx context.Context, before time.Time) (int64, error) {
+func (s *sqlJournal) Prune(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM attempts WHERE `+prunable), before.UnixNano(), before.UnixNano())

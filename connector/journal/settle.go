@@ -9,12 +9,12 @@ import (
 	"github.com/compago-odoo/connector/connector/timefmt"
 )
 
-// Settle records a human's word on an Unknown attempt (see Store). The
+// Settle records a human's word on an Unknown attempt (see Journal). The
 // settlement, the cleared Attention and the event commit together; the
 // attempt's Version, state and message stay, so Odoo is not rewritten
 // and an attempt whose outcome is settled still reads "unknown": what
 // the daemon knew. Prune keeps it for the retention after SettledAt.
-func (s *store) Settle(ctx context.Context, id int64, st Settlement) (Attempt, error) {
+func (s *sqlJournal) Settle(ctx context.Context, id int64, st Settlement) (Attempt, error) {
 	st.Note = strings.TrimSpace(st.Note)
 	switch {
 	case !st.Outcome.Valid():

@@ -15,9 +15,9 @@ import (
 )
 
 // SQLite is the journal in one SQLite file, for one daemon. It implements
-// Store.
+// Journal.
 type SQLite struct {
-	store
+	sqlJournal
 	path string
 	lock io.Closer
 	// slot serializes this process's write transactions, so that they queue
@@ -28,7 +28,7 @@ type SQLite struct {
 	readOnly, settles bool
 }
 
-var _ Store = (*SQLite)(nil)
+var _ Journal = (*SQLite)(nil)
 
 // maxConns bounds the pool: one writer at a time plus WAL readers.
 const maxConns = 4
@@ -87,7 +87,7 @@ func openLocked(ctx context.Context, path string, opts Options, pragmas []string
 // newSQLite wraps an open database.
 func newSQLite(db *sql.DB, path string, opts Options) *SQLite {
 	s := &SQLite{path: path, slot: make(chan struct{}, 1)}
-	s.store = store{
+	s.sqlJournal = sqlJournal{
 		db:       db,
 		now:      opts.Now,
 		writeTx:  s.inWrite,

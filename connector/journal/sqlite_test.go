@@ -12,7 +12,7 @@ import (
 )
 
 func TestSQLiteConformance(t *testing.T) {
-	journaltest.RunConformance(t, func(t *testing.T) journal.Store {
+	journaltest.RunConformance(t, func(t *testing.T) journal.Journal {
 		return openJournal(t, tempPath(t))
 	})
 }
@@ -133,7 +133,7 @@ func TestDiskFullLeavesNothingHalfWritten(t *testing.T) {
 
 // One daemon owns a SQLite journal: its goroutines race over one handle.
 func TestSQLiteOwnership(t *testing.T) {
-	journaltest.RunOwnership(t, func(t *testing.T, now func() time.Time) (journal.Store, journal.Store) {
+	journaltest.RunOwnership(t, func(t *testing.T, now func() time.Time) (journal.Journal, journal.Journal) {
 		s, err := journal.OpenSQLite(context.Background(), tempPath(t), journal.Options{Now: now})
 		if err != nil {
 			t.Fatalf("OpenSQLite: %v", err)

@@ -18,7 +18,7 @@ import (
 // An attempt left Unknown and unsettled is written with Attention set,
 // whatever fn did (parkUnknown); one that leaves Unknown has that
 // Attention cleared (unparkKnown).
-func (s *store) Update(ctx context.Context, id int64, fn func(a *Attempt) error) (Attempt, error) {
+func (s *sqlJournal) Update(ctx context.Context, id int64, fn func(a *Attempt) error) (Attempt, error) {
 	return s.update(ctx, id, nil, fn)
 }
 
@@ -26,11 +26,11 @@ func (s *store) Update(ctx context.Context, id int64, fn func(a *Attempt) error)
 // changes nothing and returns ErrLeaseLost unless the lease is still the
 // current one of its kind (same owner, same token), checked in the same
 // transaction as the write. fn is not called when the lease is lost.
-func (s *store) UpdateFenced(ctx context.Context, l Lease, fn func(a *Attempt) error) (Attempt, error) {
+func (s *sqlJournal) UpdateFenced(ctx context.Context, l Lease, fn func(a *Attempt) error) (Attempt, error) {
 	return s.update(ctx, l.AttemptID, &l, fn)
 }
 
-func (s *store) update(ctx context.Context, id int64, fence *Lease, fn func(a *Attempt) error) (Attempt, error) {
+func (s *sqlJournal) update(ctx context.Context, id int64, fence *Lease, fn func(a *Attempt) error) (Attempt, error) {
 	var committed, out Attempt
 	var fnErr error
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
@@ -83,7 +83,7 @@ func (s *store) update(ctx context.Context, id int64, fence *Lease, fn func(a *A
 	return out, nil
 }
 
-func (s *store) writeAttempt(ctx context.Context, tx *sql.Tx, a Attempt) error {
+func (s *sqlJournal) writeAttempt(ctx context.Context, tx *sql.Tx, a Attempt) error {
 	_, err := tx.ExecContext(ctx, s.q(`UPDATE attempts SET intent_id = ?, terminal = ?, amount = ?,
 			state = ?, reason = ?, message = ?, version = ?, last_error = ?, attention = ?,
 			updated_at = ?, add_payment_until = ?
@@ -97,7 +97,7 @@ func (s *store) writeAttempt(ctx context.Context, tx *sql.Tx, a Attempt) error {
 // failure count and last error are cleared. SyncedVersion never goes back,
 // so a slow, older write acknowledged late cannot make Odoo look up to date
 // with a version it never saw. Version itself is not bumped.
-func (s *store) MarkSynced(ctx context.Context, id, version int64) error {
+func (s *sqlJournal) MarkSynced(ctx context.Context, id, version int64) error {
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		a, err := s.getAttempt(ctx, tx, s.forUpdate, `id = ?`, id)
 		if err != nil {
@@ -122,7 +122,7 @@ func (s *store) MarkSynced(ctx context.Context, id, version int64) error {
 // attention it parks the attempt for a human; it never unparks one (only
 // Update clears Attention), so a later, ordinary failure cannot hide an
 // attempt that needs someone. Version is not bumped.
-func (s *store) SyncFailed(ctx context.Context, id int64, errText string, attention bool) error {
+func (s *sqlJournal) SyncFailed(ctx context.Context, id int64, errText string, attention bool) error {
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE attempts SET sync_failures = sync_failures + 1,
 				last_error = ?, attention = (attention OR ?)

@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func testBeginNumbers(t *testing.T, s journal.Store) {
+func testBeginNumbers(t *testing.T, s journal.Journal) {
 	ctx := context.Background()
 	first := begin(t, s, 7, "TERMINAL-001")
 	if first.ID == 0 || first.Seq != 1 || first.ExternalID != "shop-7-1" {
@@ -54,7 +54,7 @@ func testBeginNumbers(t *testing.T, s journal.Store) {
 	}
 }
 
-func testBeginLive(t *testing.T, s journal.Store) {
+func testBeginLive(t *testing.T, s journal.Journal) {
 	a := begin(t, s, 7, "")
 	for _, st := range []journal.State{journal.Creating, journal.Pending, journal.Cancelling, journal.Confirmed} {
 		a = update(t, s, a.ID, func(x *journal.Attempt) {
@@ -72,7 +72,7 @@ func testBeginLive(t *testing.T, s journal.Store) {
 	}
 }
 
-func testBeginConcurrent(t *testing.T, s journal.Store) {
+func testBeginConcurrent(t *testing.T, s journal.Journal) {
 	const callers = 16
 	var wg sync.WaitGroup
 	errs := make([]error, callers)
@@ -108,7 +108,7 @@ func testBeginConcurrent(t *testing.T, s journal.Store) {
 	}
 }
 
-func testBeginInvalid(t *testing.T, s journal.Store) {
+func testBeginInvalid(t *testing.T, s journal.Journal) {
 	ctx := context.Background()
 	for _, n := range []journal.NewAttempt{
 		{OrderID: 7, Amount: 0, ExternalIDPrefix: "shop"},
@@ -124,7 +124,7 @@ func testBeginInvalid(t *testing.T, s journal.Store) {
 	}
 }
 
-func testLatest(t *testing.T, s journal.Store) {
+func testLatest(t *testing.T, s journal.Journal) {
 	a := begin(t, s, 7, "")
 	setState(t, s, a.ID, journal.Failed, "refused")
 	b := begin(t, s, 7, "")
@@ -136,7 +136,7 @@ func testLatest(t *testing.T, s journal.Store) {
 	sameAttempt(t, "the latest attempt of order 7", got, b)
 }
 
-func testInsert(t *testing.T, s journal.Store) {
+func testInsert(t *testing.T, s journal.Journal) {
 	ctx := context.Background()
 	created := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	in := journal.Attempt{
@@ -176,7 +176,7 @@ func testInsert(t *testing.T, s journal.Store) {
 	}
 }
 
-func testInsertClash(t *testing.T, s journal.Store) {
+func testInsertClash(t *testing.T, s journal.Journal) {
 	ctx := context.Background()
 	a := begin(t, s, 7, "")
 	update(t, s, a.ID, func(x *journal.Attempt) { x.State, x.IntentID = journal.Pending, "pi_1" })

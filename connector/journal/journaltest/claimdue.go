@@ -15,7 +15,7 @@ import (
 var polled = journal.Filter{States: []journal.State{journal.Pending, journal.Cancelling}}
 
 // due claims work for owner with a limit, failing the test on an error.
-func due(t *testing.T, s journal.Store, owner, kind string, f journal.Filter, limit int) []journal.Lease {
+func due(t *testing.T, s journal.Journal, owner, kind string, f journal.Filter, limit int) []journal.Lease {
 	t.Helper()
 	f.Limit = limit
 	ls, err := s.ClaimDue(context.Background(), owner, kind, f, ttl)
@@ -38,7 +38,7 @@ func leased(ls []journal.Lease) []int64 {
 	return out
 }
 
-func pending(t *testing.T, s journal.Store, order int64) journal.Attempt {
+func pending(t *testing.T, s journal.Journal, order int64) journal.Attempt {
 	t.Helper()
 	a := begin(t, s, order, "")
 	return update(t, s, a.ID, func(x *journal.Attempt) { x.State, x.IntentID = journal.Pending, fmt.Sprintf("pi_%d", order) })
@@ -144,7 +144,7 @@ func testClaimDueRace(t *testing.T, o *owners) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 2*workers)
 	start := make(chan struct{})
-	for d, s := range map[string]journal.Store{"daemon-a": o.a, "daemon-b": o.b} {
+	for d, s := range map[string]journal.Journal{"daemon-a": o.a, "daemon-b": o.b} {
 		for w := range workers {
 			wg.Add(1)
 			go func() {
@@ -232,7 +232,7 @@ func testClaimRace(t *testing.T, o *owners) {
 
 func testLeader(t *testing.T, o *owners) {
 	ctx := context.Background()
-	lead := func(s journal.Store, owner string) bool {
+	lead := func(s journal.Journal, owner string) bool {
 		t.Helper()
 		ok, err := s.TryLeader(ctx, "sweep", owner, ttl)
 		if err != nil {

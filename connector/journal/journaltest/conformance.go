@@ -14,10 +14,10 @@ import (
 
 // RunConformance runs the suite. open must return a fresh, empty store for
 // each call and close it when t ends.
-func RunConformance(t *testing.T, open func(t *testing.T) journal.Store) {
+func RunConformance(t *testing.T, open func(t *testing.T) journal.Journal) {
 	cases := []struct {
 		name string
-		run  func(t *testing.T, s journal.Store)
+		run  func(t *testing.T, s journal.Journal)
 	}{
 		{"Begin numbers attempts and derives the externalId", testBeginNumbers},
 		{"Begin refuses a second live attempt for an order", testBeginLive},
@@ -53,7 +53,7 @@ func RunConformance(t *testing.T, open func(t *testing.T) journal.Store) {
 }
 
 // begin records a live attempt or fails the test.
-func begin(t *testing.T, s journal.Store, order int64, terminal string) journal.Attempt {
+func begin(t *testing.T, s journal.Journal, order int64, terminal string) journal.Attempt {
 	t.Helper()
 	a, err := s.Begin(context.Background(), journal.NewAttempt{
 		OrderID: order, Amount: 10050, Terminal: terminal, ExternalIDPrefix: "shop",
@@ -65,7 +65,7 @@ func begin(t *testing.T, s journal.Store, order int64, terminal string) journal.
 }
 
 // update applies fn or fails the test.
-func update(t *testing.T, s journal.Store, id int64, fn func(a *journal.Attempt)) journal.Attempt {
+func update(t *testing.T, s journal.Journal, id int64, fn func(a *journal.Attempt)) journal.Attempt {
 	t.Helper()
 	a, err := s.Update(context.Background(), id, func(a *journal.Attempt) error {
 		fn(a)
@@ -78,13 +78,13 @@ func update(t *testing.T, s journal.Store, id int64, fn func(a *journal.Attempt)
 }
 
 // setState moves an attempt to st with a reason.
-func setState(t *testing.T, s journal.Store, id int64, st journal.State, reason string) journal.Attempt {
+func setState(t *testing.T, s journal.Journal, id int64, st journal.State, reason string) journal.Attempt {
 	t.Helper()
 	return update(t, s, id, func(a *journal.Attempt) { a.State, a.Reason = st, reason })
 }
 
 // finish makes an attempt final and fully synced, ready for pruning.
-func finish(t *testing.T, s journal.Store, id int64, st journal.State) journal.Attempt {
+func finish(t *testing.T, s journal.Journal, id int64, st journal.State) journal.Attempt {
 	t.Helper()
 	a := setState(t, s, id, st, string(st))
 	if err := s.MarkSynced(context.Background(), id, a.Version); err != nil {
@@ -93,7 +93,7 @@ func finish(t *testing.T, s journal.Store, id int64, st journal.State) journal.A
 	return get(t, s, id)
 }
 
-func get(t *testing.T, s journal.Store, id int64) journal.Attempt {
+func get(t *testing.T, s journal.Journal, id int64) journal.Attempt {
 	t.Helper()
 	a, err := s.Get(context.Background(), id)
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func testList(t *testing.T, s journal.Store) {
+func testList(t *testing.T, s journal.Journal) {
 	ctx := context.Background()
 	a := begin(t, s, 1, "TERMINAL-001")
 	b := begin(t, s, 2, "TERMINAL-002")
@@ -82,7 +82,7 @@ func expect(all []journal.Attempt, keep func(journal.Attempt) bool) []int64 {
 	return out
 }
 
-func testPrune(t *testing.T, s journal.Store) {
+func testPrune(t *testing.T, s journal.Journal) {
 	ctx := context.Background()
 	live := begin(t, s, 1, "")
 	unsynced := setState(t, s, begin(t, s, 2, "").ID, journal.Expired, "expired")
@@ -122,7 +122,7 @@ func testPrune(t *testing.T, s journal.Store) {
 	}
 }
 
-func testPruneSeq(t *testing.T, s journal.Store) {
+func testPruneSeq(t *testing.T, s journal.Journal) {
 	a := finish(t, s, begin(t, s, 7, "").ID, journal.Expired)
 	if n, err := s.Prune(context.Background(), time.Now().Add(time.Hour)); err != nil || n != 1 {
 		t.Fatalf("Prune = %d, %v; want 1", n, err)

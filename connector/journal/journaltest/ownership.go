@@ -13,7 +13,7 @@ import (
 // daemons sharing it hold them, both reading time from now; both are closed
 // when t ends. A driver that allows one daemon only (SQLite) returns the
 // same handle twice: its daemon's goroutines race the same way.
-type OpenInstances func(t *testing.T, now func() time.Time) (journal.Store, journal.Store)
+type OpenInstances func(t *testing.T, now func() time.Time) (journal.Journal, journal.Journal)
 
 // RunOwnership runs the suite of the work-ownership primitives: leases,
 // fencing and the singleton lock.
@@ -48,7 +48,7 @@ func RunOwnership(t *testing.T, open OpenInstances) {
 
 // owners are two daemons on one journal and the clock they share.
 type owners struct {
-	a, b  journal.Store // daemon "a" and daemon "b"
+	a, b  journal.Journal // daemon "a" and daemon "b"
 	clock *clock
 }
 
@@ -73,7 +73,7 @@ func (c *clock) Advance(d time.Duration) {
 const ttl = 30 * time.Second
 
 // claim takes a lease or fails the test; it must be free.
-func claim(t *testing.T, s journal.Store, id int64, owner, kind string) journal.Lease {
+func claim(t *testing.T, s journal.Journal, id int64, owner, kind string) journal.Lease {
 	t.Helper()
 	l, ok, err := s.Claim(context.Background(), id, owner, kind, ttl)
 	if err != nil || !ok {
@@ -86,7 +86,7 @@ func claim(t *testing.T, s journal.Store, id int64, owner, kind string) journal.
 }
 
 // refused fails unless the attempt's work is held by someone else.
-func refused(t *testing.T, s journal.Store, id int64, owner, kind string) {
+func refused(t *testing.T, s journal.Journal, id int64, owner, kind string) {
 	t.Helper()
 	l, ok, err := s.Claim(context.Background(), id, owner, kind, ttl)
 	if err != nil || ok {
@@ -96,7 +96,7 @@ func refused(t *testing.T, s journal.Store, id int64, owner, kind string) {
 }
 
 // fenced runs an update under a lease.
-func fenced(s journal.Store, l journal.Lease, fn func(a *journal.Attempt)) (journal.Attempt, error) {
+func fenced(s journal.Journal, l journal.Lease, fn func(a *journal.Attempt)) (journal.Attempt, error) {
 	return s.UpdateFenced(context.Background(), l, func(a *journal.Attempt) error {
 		fn(a)
 		return nil
@@ -231,7 +231,7 @@ func testLeaseInvalid(t *testing.T, o *owners) {
 
 // refusedFree fails unless the attempt's work is free for anyone: refused
 // claims took nothing.
-func refusedFree(t *testing.T, s journal.Store, id int64) {
+func refusedFree(t *testing.T, s journal.Journal, id int64) {
 	t.Helper()
 	l := claim(t, s, id, "daemon-c", journal.KindPoll)
 	if l.Token != 1 {

@@ -7,7 +7,7 @@ import (
 	"github.com/compago-odoo/connector/connector/journal"
 )
 
-func testSync(t *testing.T, s journal.Store) {
+func testSync(t *testing.T, s journal.Journal) {
 	ctx := context.Background()
 	a := begin(t, s, 7, "")
 	a = update(t, s, a.ID, func(x *journal.Attempt) { x.State, x.IntentID = journal.Pending, "pi_1" }) // version 2
@@ -55,7 +55,7 @@ func testSync(t *testing.T, s journal.Store) {
 	}
 }
 
-func testSyncAttention(t *testing.T, s journal.Store) {
+func testSyncAttention(t *testing.T, s journal.Journal) {
 	ctx := context.Background()
 	a := begin(t, s, 7, "")
 	if err := s.SyncFailed(ctx, a.ID, "session closed", true); err != nil {
@@ -81,7 +81,7 @@ func testSyncAttention(t *testing.T, s journal.Store) {
 	}
 }
 
-func testCheck(t *testing.T, s journal.Store) {
+func testCheck(t *testing.T, s journal.Journal) {
 	a := begin(t, s, 7, "")
 	setState(t, s, a.ID, journal.Cancelled, "cashier")
 	if err := s.Check(context.Background()); err != nil {
@@ -89,7 +89,7 @@ func testCheck(t *testing.T, s journal.Store) {
 	}
 }
 
-func testCancelled(t *testing.T, s journal.Store) {
+func testCancelled(t *testing.T, s journal.Journal) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := s.Begin(ctx, journal.NewAttempt{OrderID: 7, Amount: 100, ExternalIDPrefix: "shop"}); err == nil {

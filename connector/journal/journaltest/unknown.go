@@ -12,7 +12,7 @@ import (
 // its id never received) is for a human: the store parks every attempt
 // that becomes unknown, whoever writes it and whatever it says about
 // Attention, and keeps it parked until a human settles it.
-func testUnknownIsForAttention(t *testing.T, s journal.Store) {
+func testUnknownIsForAttention(t *testing.T, s journal.Journal) {
 	ctx := context.Background()
 	a := setState(t, s, begin(t, s, 1, "").ID, journal.Unknown, "duplicate_external_id")
 	if !a.Attention {
@@ -40,7 +40,7 @@ func testUnknownIsForAttention(t *testing.T, s journal.Store) {
 
 // Prune never deletes an unknown outcome no human settled, however old and
 // synced: it is the only record of a possibly charged intent.
-func testPruneKeepsUnknown(t *testing.T, s journal.Store) {
+func testPruneKeepsUnknown(t *testing.T, s journal.Journal) {
 	ctx := context.Background()
 	u := finish(t, s, begin(t, s, 1, "").ID, journal.Unknown)
 	// Even with Attention cleared behind the store's back (an older build's
@@ -56,7 +56,7 @@ func testPruneKeepsUnknown(t *testing.T, s journal.Store) {
 // A human settles an unknown outcome: the settlement is recorded with an
 // event, the attempt leaves attention and is pruned once the retention has
 // passed after the settlement, not before.
-func testSettle(t *testing.T, s journal.Store) {
+func testSettle(t *testing.T, s journal.Journal) {
 	ctx := context.Background()
 	u := finish(t, s, begin(t, s, 1, "").ID, journal.Unknown)
 	pending := setState(t, s, begin(t, s, 2, "").ID, journal.Pending, "")

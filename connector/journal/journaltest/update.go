@@ -13,7 +13,7 @@ import (
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-func testUpdateVersions(t *testing.T, s journal.Store) {
+func testUpdateVersions(t *testing.T, s journal.Journal) {
 	ctx := context.Background()
 	a := begin(t, s, 7, "TERMINAL-001")
 	pending := update(t, s, a.ID, func(x *journal.Attempt) {
@@ -55,7 +55,7 @@ func testUpdateVersions(t *testing.T, s journal.Store) {
 
 var errRefused = errors.New("the engine changed its mind")
 
-func testUpdateAborted(t *testing.T, s journal.Store) {
+func testUpdateAborted(t *testing.T, s journal.Journal) {
 	a := begin(t, s, 7, "")
 	got, err := s.Update(context.Background(), a.ID, func(x *journal.Attempt) error {
 		x.State, x.Message = journal.Failed, "half-made change"
@@ -70,7 +70,7 @@ func testUpdateAborted(t *testing.T, s journal.Store) {
 	}
 }
 
-func testUpdateImmutable(t *testing.T, s journal.Store) {
+func testUpdateImmutable(t *testing.T, s journal.Journal) {
 	a := begin(t, s, 7, "")
 	a = update(t, s, a.ID, func(x *journal.Attempt) { x.State, x.IntentID = journal.Pending, "pi_1" })
 	for _, c := range []struct {
@@ -101,7 +101,7 @@ func testUpdateImmutable(t *testing.T, s journal.Store) {
 	sameAttempt(t, "the attempt after refused updates", get(t, s, a.ID), a)
 }
 
-func testUpdateConfirmedGuard(t *testing.T, s journal.Store) {
+func testUpdateConfirmedGuard(t *testing.T, s journal.Journal) {
 	a := begin(t, s, 7, "")
 	setState(t, s, a.ID, journal.Expired, "expired")
 	// Compago's word that the card was charged wins over a local expiry.
@@ -128,7 +128,7 @@ func testUpdateConfirmedGuard(t *testing.T, s journal.Store) {
 	wantErr(t, "recorded payment moved to cancelled", err, journal.ErrTransition)
 }
 
-func testUpdateRelive(t *testing.T, s journal.Store) {
+func testUpdateRelive(t *testing.T, s journal.Journal) {
 	a := begin(t, s, 7, "")
 	setState(t, s, a.ID, journal.Unknown, "duplicate_external_id")
 	b := begin(t, s, 7, "")
@@ -144,7 +144,7 @@ func testUpdateRelive(t *testing.T, s journal.Store) {
 	}
 }
 
-func testUpdateMissing(t *testing.T, s journal.Store) {
+func testUpdateMissing(t *testing.T, s journal.Journal) {
 	called := false
 	_, err := s.Update(context.Background(), 12345, func(*journal.Attempt) error {
 		called = true
@@ -156,7 +156,7 @@ func testUpdateMissing(t *testing.T, s journal.Store) {
 	}
 }
 
-func testIntentUnique(t *testing.T, s journal.Store) {
+func testIntentUnique(t *testing.T, s journal.Journal) {
 	ctx := context.Background()
 	a := begin(t, s, 7, "")
 	b := begin(t, s, 8, "")
@@ -180,7 +180,7 @@ func testIntentUnique(t *testing.T, s journal.Store) {
 	begin(t, s, 9, "")
 }
 
-func testNotFound(t *testing.T, s journal.Store) {
+func testNotFound(t *testing.T, s journal.Journal) {
 	ctx := context.Background()
 	begin(t, s, 7, "")
 	_, err := s.Get(ctx, 999)

@@ -9,10 +9,10 @@ import (
 	"time"
 )
 
-// store is the journal written once in SQL for both drivers. Statements use
+// sqlJournal is the journal written once in SQL for both drivers. Statements use
 // ? placeholders and portable SQL; the few things SQLite and PostgreSQL do
 // differently are the fields below, which each driver fills at open.
-type store struct {
+type sqlJournal struct {
 	db  *sql.DB
 	now func() time.Time
 	// writeTx runs fn in one write transaction and commits it; an error
@@ -40,11 +40,11 @@ type store struct {
 }
 
 // reader is the pool, reading through prepared statements.
-func (s *store) reader() queryer { return cachedDB{db: s.db, cache: &s.reads} }
+func (s *sqlJournal) reader() queryer { return cachedDB{db: s.db, cache: &s.reads} }
 
 // q adapts a statement written with ? placeholders to the driver. The
 // statements hold no ? inside string literals.
-func (s *store) q(query string) string {
+func (s *sqlJournal) q(query string) string {
 	if !s.numbered {
 		return query
 	}
@@ -64,7 +64,7 @@ func (s *store) q(query string) string {
 
 // Ping reports whether the journal's database answers: the readiness of a
 // daemon whose journal is a server that can be down.
-func (s *store) Ping(ctx context.Context) error {
+func (s *sqlJournal) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
 		return fmt.Errorf("journal: ping: %w", err)
 	}
@@ -72,7 +72,7 @@ func (s *store) Ping(ctx context.Context) error {
 }
 
 // stamp is the clock reading as stored: UTC, nanosecond unix time.
-func (s *store) stamp() int64 { return s.now().UnixNano() }
+func (s *sqlJournal) stamp() int64 { return s.now().UnixNano() }
 
 func fromStamp(n int64) time.Time {
 	if n == 0 {
