@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -118,5 +119,35 @@ func TestDoctorGuidesAFreshInstallStepByStep(t *testing.T) {
 	}
 	if strings.Contains(out, "correct the key named above") {
 		t.Errorf("doctor tells to correct a key where the fix is to create the secret files:\n%s", out)
+	}
+}
+
+// Run as root, doctor does not open the service user's journal (SQLite
+// could leave root's files beside it) and does not send the admin to run
+// it as the service user, who cannot read the root-only secrets: it says
+// what checks the journal instead.
+func TestDoctorAsRootSaysWhatChecksTheServiceUsersJournal(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give the journal to another user")
+	}
+	sims := startSimulators(t)
+	file := sims.writeConfig(t, "", "{}")
+	stop := make(chan struct{})
+	d := startDaemonUntil(t, file, stop)
+	close(stop)
+	if err := <-d.done; err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(file)
+	m := regexp.MustCompile(`path: (\S+)`).FindSubmatch(data)
+	if m == nil {
+		t.Fatalf("no store.path in %s", data)
+	}
+	if err := os.Chown(string(m[1]), 12345, 12345); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := runDoctorWith(t, file)
+	if strings.Contains(out, "sudo -u") || !strings.Contains(out, "SKIP journal:") || !strings.Contains(out, "/readyz") {
+		t.Errorf("doctor as root on the service user's journal: want a SKIP saying the service checks it (/readyz), not to run doctor as that user:\n%s", out)
 	}
 }
