@@ -40,6 +40,22 @@ func (w *world) waitFlag(orderID int64, want string) {
 	simworld.WaitFor(w.T, fmt.Sprintf("order %d to show %s", orderID, want), func() bool { return w.orderFlag(orderID) == want })
 }
 
+// waitSeen waits until the journal knows Odoo has seen the order's last
+// change: Odoo shows a write a moment before the daemon records that it
+// landed, and an unrecorded landing is, an hour later, Odoo behind.
+func (w *world) waitSeen(orderID int64) {
+	w.T.Helper()
+	simworld.WaitFor(w.T, fmt.Sprintf("the journal to record that Odoo saw order %d", orderID), func() bool {
+		j, err := journal.OpenSQLiteReadOnly(context.Background(), w.JournalPath, journal.Options{})
+		if err != nil {
+			return false
+		}
+		defer j.Close()
+		a, err := j.Latest(context.Background(), orderID)
+		return err == nil && !a.Unsynced()
+	})
+}
+
 func TestCleanDayThroughTheRealEngineHasNoDiscrepancy(t *testing.T) {
 	w := newWorld(t)
 	w.startEngine()
@@ -55,6 +71,8 @@ func TestCleanDayThroughTheRealEngineHasNoDiscrepancy(t *testing.T) {
 	w.waitFlag(cancelled, "pending")
 	w.Flag(cancelled, map[string]any{"x_compago_state": "cancel_requested"})
 	w.waitFlag(cancelled, "cancelled")
+	w.waitSeen(paid)
+	w.waitSeen(cancelled)
 
 	now := time.Now()
 	rep := w.report(now.Add(-24*time.Hour), now, true)
