@@ -2,6 +2,7 @@ package odoosim
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -422,8 +423,17 @@ func simLike(t *testing.T, o *odootest.Odoo) *Server {
 		steps = append(steps, seedStep{"account.journal", int64(j["id"].(float64)),
 			map[string]any{"name": j["name"], "code": j["code"], "type": j["type"]}})
 	}
-	for _, m := range rows("pos.payment.method", "name", "journal_id", "sequence") {
-		vals := map[string]any{"name": m["name"], "sequence": int64(m["sequence"].(float64))}
+	db := o.SQL()
+	for _, m := range rows("pos.payment.method", "name", "journal_id") {
+		vals := map[string]any{"name": m["name"]}
+		// read shows a NULL sequence as 0, but it sorts last: ask the table.
+		var seq sql.NullInt64
+		if err := db.QueryRow(`SELECT sequence FROM pos_payment_method WHERE id = $1`, m["id"]).Scan(&seq); err != nil {
+			t.Fatalf("payment method %v's sequence: %v", m["id"], err)
+		}
+		if seq.Valid {
+			vals["sequence"] = seq.Int64
+		}
 		if j := m2o(m["journal_id"]); j != false {
 			vals["journal_id"] = j
 		}
@@ -464,7 +474,6 @@ func simLike(t *testing.T, o *odootest.Odoo) *Server {
 	}
 	s.db.renumberIRModel("pos.order", irModel)
 
-	db := o.SQL()
 	for name, m := range s.db.models {
 		var last int64
 		var called bool

@@ -80,10 +80,11 @@ var recordings = []recordingSetup{
 			{"account.journal", 11, map[string]any{"name": "Cash", "code": "CSH1", "type": "cash"}},
 		},
 		methods: []seedStep{
-			{"pos.payment.method", 1, map[string]any{"name": "Cash", "journal_id": 11, "sequence": 3}},
+			// Cash and Compago have no sequence (NULL, sorted last).
+			{"pos.payment.method", 1, map[string]any{"name": "Cash", "journal_id": 11}},
 			{"pos.payment.method", 2, map[string]any{"name": "Card", "journal_id": 6, "sequence": 1}},
 			{"pos.payment.method", 3, map[string]any{"name": "Customer Account", "sequence": 2}},
-			{"pos.payment.method", 4, map[string]any{"name": "Compago", "journal_id": 9, "sequence": 4}},
+			{"pos.payment.method", 4, map[string]any{"name": "Compago", "journal_id": 9}},
 		},
 		methodIDs:    []any{1, 2, 3, 4},
 		irModelOrder: 505,
