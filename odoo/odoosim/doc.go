@@ -92,12 +92,16 @@
 // daemon's, setup's, doctor's and reconcile's calls and the external API's
 // documented examples to a real 17.0, 18.0 and 19.0 (odootest) and to a
 // simulator seeded like each, on every protocol, and compares the answers.
-// What it found was fixed (read's load other than "_classic_read" gives
-// bare many2one ids; a KeyError's message is the bare key; 18's own
-// behaviour above; 19's "Invalid field ... on/in" wording, exists as a
-// private method, AccessDenied's one-line debug, its no_gap order numbers
-// given back by a refused create; the selection upsert that moves
-// ir.model.fields.selection ids on). What stays, with the reason:
+// What it found was fixed: read (and search_read) with a load other than
+// "_classic_read" gives bare many2one ids; a KeyError's message is the bare
+// key; a number never written is NULL and sorts last; creating a manual
+// selection field whose sequences are not 0..n-1 moves the selection ids
+// on by n (the reload's upsert); 18's own behaviour above; on 19 "Invalid
+// field 'f' on 'model'" (read) and "in 'model'" (create, write), exists
+// refused as private, AccessDenied's debug one line, and a refused order
+// create giving its no_gap number back. It runs in CI (real Odoo is
+// required there; a version takes one to five minutes, side by side).
+// What stays, with the reason:
 //
 //   - /web/session/authenticate: the web client's UI payload (tours,
 //     discuss store, view info, hashes) is not simulated, and web.base.url

@@ -29,12 +29,11 @@ func xmlParams(body []byte) ([]any, error) {
 // prober sends named requests (the recordings' and the reference's
 // examples) through the tee.
 type prober struct {
-	t      *testing.T
-	base   string
-	o      *odootest.Odoo
-	tag    string
-	uid    int64
-	record bool
+	t    *testing.T
+	base string
+	o    *odootest.Odoo
+	tag  string
+	uid  int64
 }
 
 func (r *prober) send(name, method, path, ctype string, body []byte, headers map[string]string) (int, []byte) {

@@ -438,7 +438,6 @@ func simLike(t *testing.T, o *odootest.Odoo) *Server {
 			vals["journal_id"] = j
 		}
 		steps = append(steps, seedStep{"pos.payment.method", int64(m["id"].(float64)), vals})
-		t.Logf("payment method %v: %v", m["id"], vals)
 	}
 	// The order sequence: a paid order's name up to 18, the order's
 	// number (sequence_number, pos_reference) from 19.
@@ -551,58 +550,67 @@ func fromUninstalledModule(major int, diff string) bool {
 // exchanges to <dir>/odoo-<version>.jsonl, in the recordings' format
 // (that is how testdata/wire/odoo-18.0.jsonl was made).
 func TestSimulatorAnswersLikeRealOdoo(t *testing.T) {
-	odootest.Each(t, func(t *testing.T, version string) {
-		o := odootest.Start(t, version, odootest.Options{})
-		sim := simLike(t, o)
-		simSrv := httptest.NewServer(sim)
-		defer simSrv.Close()
-		p := &tee{t: t, major: o.Major, real: o.URL, sim: simSrv.URL, db: o.Database, apiKey: o.APIKey,
-			record: os.Getenv("COMPAGO_ODOO_WIRE_RECORD") != ""}
-		proxy := httptest.NewServer(p)
-		defer proxy.Close()
+	// The versions run side by side: each is mostly waiting on its own
+	// Odoo, and one after the other they take minutes on two cores.
+	for _, version := range odootest.Versions {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			diffOneVersion(t, version)
+		})
+	}
+}
 
-		r := &prober{t: t, base: proxy.URL, o: o, tag: fmt.Sprintf("%06x", time.Now().UnixNano()&0xffffff)}
-		r.documented()
-		if t.Failed() {
-			return
-		}
-		r.record = false
-		driveClient(t, o, proxy.URL)
+// diffOneVersion runs the check against one real Odoo version.
+func diffOneVersion(t *testing.T, version string) {
+	o := odootest.Start(t, version, odootest.Options{})
+	sim := simLike(t, o)
+	simSrv := httptest.NewServer(sim)
+	defer simSrv.Close()
+	p := &tee{t: t, major: o.Major, real: o.URL, sim: simSrv.URL, db: o.Database, apiKey: o.APIKey,
+		record: os.Getenv("COMPAGO_ODOO_WIRE_RECORD") != ""}
+	proxy := httptest.NewServer(p)
+	defer proxy.Close()
 
-		if dir := os.Getenv("COMPAGO_ODOO_WIRE_RECORD"); dir != "" {
-			writeRecording(t, filepath.Join(dir, "odoo-"+version+".jsonl"), p.recorded)
+	r := &prober{t: t, base: proxy.URL, o: o, tag: fmt.Sprintf("%06x", time.Now().UnixNano()&0xffffff)}
+	r.documented()
+	if t.Failed() {
+		return
+	}
+	driveClient(t, o, proxy.URL)
+
+	if dir := os.Getenv("COMPAGO_ODOO_WIRE_RECORD"); dir != "" {
+		writeRecording(t, filepath.Join(dir, "odoo-"+version+".jsonl"), p.recorded)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	seen := map[string]bool{}
+	for _, res := range p.results {
+		var fieldsOfOtherModules []string
+		res.diffs = slices.DeleteFunc(res.diffs, func(d string) bool {
+			if fromUninstalledModule(o.Major, d) {
+				fieldsOfOtherModules = append(fieldsOfOtherModules, d)
+				return true
+			}
+			return false
+		})
+		if len(fieldsOfOtherModules) > 0 && !seen["modules "+res.label] {
+			seen["modules "+res.label] = true
+			t.Logf("%s: known difference (fields of modules the recorded %d.0 server had and the test tree lacks):\n  %s",
+				res.label, o.Major, strings.Join(fieldsOfOtherModules, "\n  "))
 		}
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		n := 0
-		seen := map[string]bool{}
-		for _, res := range p.results {
-			var fieldsOfOtherModules []string
-			res.diffs = slices.DeleteFunc(res.diffs, func(d string) bool {
-				if fromUninstalledModule(o.Major, d) {
-					fieldsOfOtherModules = append(fieldsOfOtherModules, d)
-					return true
-				}
-				return false
-			})
-			if len(fieldsOfOtherModules) > 0 && !seen["modules "+res.label] {
-				seen["modules "+res.label] = true
-				t.Logf("%s: known difference (fields of modules the recorded %d.0 server had and the test tree lacks):\n  %s",
-					res.label, o.Major, strings.Join(fieldsOfOtherModules, "\n  "))
-			}
-			if len(res.diffs) == 0 {
-				continue
-			}
-			n++
-			if reason, ok := realDifferences[res.label]; ok {
-				if !seen[res.label] {
-					t.Logf("%s: known difference (%s):\n  %s", res.label, reason, strings.Join(res.diffs, "\n  "))
-				}
-				seen[res.label] = true
-				continue
-			}
-			t.Errorf("%s: the simulator answers differently from real Odoo %s:\n  %s", res.label, version, strings.Join(res.diffs, "\n  "))
+		if len(res.diffs) == 0 {
+			continue
 		}
-		t.Logf("%d exchanges compared with real Odoo %s, %d differing", len(p.results), version, n)
-	})
+		n++
+		if reason, ok := realDifferences[res.label]; ok {
+			if !seen[res.label] {
+				t.Logf("%s: known difference (%s):\n  %s", res.label, reason, strings.Join(res.diffs, "\n  "))
+			}
+			seen[res.label] = true
+			continue
+		}
+		t.Errorf("%s: the simulator answers differently from real Odoo %s:\n  %s", res.label, version, strings.Join(res.diffs, "\n  "))
+	}
+	t.Logf("%d exchanges compared with real Odoo %s, %d differing", len(p.results), version, n)
 }
