@@ -114,6 +114,11 @@
 //     point_of_sale and lack them. The recordings are kept as the truth of
 //     a fuller install; a client must not rely on those fields.
 //
+//   - A JSON-RPC call with "args": null: Odoo fails in the service
+//     (TypeError: argument after * must be an iterable, seen on 18.0 for
+//     common.version); the simulator takes it as no arguments. Not yet
+//     probed on 17.0 and 19.0; no client of ours sends it.
+//
 // The control API (unauthenticated, sandbox only): POST /sim/call-faults
 // {"model":"pos.order","method":"add_payment","when":"after","status":504,
 // "times":1,"delay":"5s"}, DELETE /sim/call-faults, POST
