@@ -24,6 +24,10 @@ func TestConnectFindsVersionTransportAndUser(t *testing.T) {
 		{17, odoo.ProtocolAuto, connectNames(odoo.ProtocolJSONRPC), odoo.ProtocolJSONRPC, "17.0"},
 		{17, odoo.ProtocolJSONRPC, connectNames(odoo.ProtocolJSONRPC), odoo.ProtocolJSONRPC, "17.0"},
 		{17, odoo.ProtocolXMLRPC, connectNames(odoo.ProtocolXMLRPC), odoo.ProtocolXMLRPC, "17.0"},
+		// 18 has no /web/version either (recorded on 18.0), nor JSON-2.
+		{18, odoo.ProtocolAuto, connectNames(odoo.ProtocolJSONRPC), odoo.ProtocolJSONRPC, "18.0"},
+		{18, odoo.ProtocolJSONRPC, connectNames(odoo.ProtocolJSONRPC), odoo.ProtocolJSONRPC, "18.0"},
+		{18, odoo.ProtocolXMLRPC, connectNames(odoo.ProtocolXMLRPC), odoo.ProtocolXMLRPC, "18.0"},
 		{19, odoo.ProtocolJSONRPC, connectNames(odoo.ProtocolJSONRPC), odoo.ProtocolJSONRPC, "19.0"},
 		{19, odoo.ProtocolXMLRPC, connectNames(odoo.ProtocolXMLRPC), odoo.ProtocolXMLRPC, "19.0"},
 		{19, odoo.ProtocolJSON2, connectNames(odoo.ProtocolJSON2), odoo.ProtocolJSON2, "19.0"},
@@ -54,7 +58,7 @@ func TestConnectFindsVersionTransportAndUser(t *testing.T) {
 }
 
 func TestWrongPasswordIsReportedAsBadCredentials(t *testing.T) {
-	for _, version := range []int{17, 19} {
+	for _, version := range []int{17, 18, 19} {
 		for _, p := range []odoo.Protocol{odoo.ProtocolJSONRPC, odoo.ProtocolXMLRPC} {
 			t.Run(fmt.Sprintf("odoo %d %s", version, p), func(t *testing.T) {
 				srv := replayServer(t, version, "web version", "common.version", "common.authenticate bad password")

@@ -10,7 +10,7 @@ import (
 
 // recordedAnswers are the real answers of one transport, as fuzz seeds.
 func recordedAnswers(f *testing.F, transport string) (status []int, bodies [][]byte) {
-	for _, name := range []string{"testdata/wire/odoo-17.0.jsonl", "testdata/wire/odoo-19.0.jsonl"} {
+	for _, name := range []string{"testdata/wire/odoo-17.0.jsonl", "testdata/wire/odoo-18.0.jsonl", "testdata/wire/odoo-19.0.jsonl"} {
 		file, err := os.Open(name)
 		if err != nil {
 			f.Fatal(err)

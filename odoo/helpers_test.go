@@ -59,6 +59,12 @@ var fixtures = []fixture{
 		sessionName: "Shop/00001", configName: "Shop", posReference: "260-1-000027",
 		rpcCreated: 27, xmlCreated: 28, xmlPaidOrder: 29, compago: 1, txn: "wire-7c6d00", xmlTxn: "wire-x-7c6d00",
 		irModel: 582, wizardOrder: 31, wizardCreated: 3},
+	// 18.0 as recorded by odoosim's TestSimulatorAnswersLikeRealOdoo on
+	// the real-Odoo harness's template (fixtures[1] stays 19 for JSON-2).
+	{version: 18, order: 1, orderDate: time.Date(2026, 11, 27, 19, 27, 1, 0, time.UTC),
+		sessionName: "POS/00001", configName: "Shop", posReference: "",
+		rpcCreated: 1, xmlCreated: 2, xmlPaidOrder: 3, compago: 4, txn: "wire-d33838", xmlTxn: "wire-x-d33838",
+		irModel: 505, wizardOrder: 5, wizardCreated: 1},
 }
 
 var rpcTransports = []odoo.Protocol{odoo.ProtocolJSONRPC, odoo.ProtocolXMLRPC}

@@ -18,7 +18,8 @@ import (
 )
 
 // The recordings in testdata/wire are real Odoo 17.0 and 19.0 exchanges
-// (copied from the shared reference). A replay server answers a request
+// (copied from the shared reference) and 18.0's, recorded by odoosim's
+// TestSimulatorAnswersLikeRealOdoo. A replay server answers a request
 // with the recording whose request is the same, placeholders for secrets
 // aside; a request no recording matches fails the test, so these tests also
 // prove the client sends what real Odoo was sent.
@@ -48,7 +49,7 @@ func recordings(t testing.TB, version int) []exchange {
 	t.Helper()
 	wireOnce.Do(func() {
 		wire = map[int][]exchange{}
-		for _, v := range []int{17, 19} {
+		for _, v := range []int{17, 18, 19} {
 			f, err := os.Open(fmt.Sprintf("testdata/wire/odoo-%d.0.jsonl", v))
 			if err != nil {
 				wireErr = err

@@ -195,7 +195,15 @@ func TestSimErrorsAreClassified(t *testing.T) {
 			t.Errorf("writing a deleted order = %v, want missing", err)
 		}
 		err = c.Execute(ctx, odoo.Call{Model: "pos.order", Method: "_compute_amount_all", IDs: []int64{1}}, nil)
-		if !odoo.IsAccessDenied(err) {
+		var oe *odoo.Error
+		switch {
+		case tc.version == 18:
+			// 18 looks the method up first: one pos.order lacks does
+			// not exist (recorded on 18.0).
+			if !errors.As(err, &oe) || odoo.IsAccessDenied(err) || odoo.IsOutcomeUnknown(err) {
+				t.Errorf("private method = %v, want Odoo's refusal of a method that does not exist", err)
+			}
+		case !odoo.IsAccessDenied(err):
 			t.Errorf("private method = %v, want access denied", err)
 		}
 		err = c.Execute(ctx, odoo.Call{Model: "pos.order", Method: "add_payment", IDs: []int64{987654321},

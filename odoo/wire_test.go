@@ -14,7 +14,10 @@ import (
 )
 
 func dbOf(version int) string {
-	if version == 19 {
+	switch version {
+	case 18:
+		return "sandbox18"
+	case 19:
 		return "sandbox19"
 	}
 	return "sandbox"

@@ -14,16 +14,18 @@
 //
 // Decisions taken where the references are silent or unsure:
 //
-//   - Version 18 has no recording. It takes the 19.0 field table (18 already
-//     has pos.order.uuid and payment_method_type; amount_total is then
-//     "monetary", a guess), 19's messages for unknown and private methods
-//     (18 introduced get_public_method), /web/version (an 18 route), and
-//     17's behaviour elsewhere: JSON-RPC error code 200 with "debug" second,
-//     XML header in single quotes, session names "POS/00001", config labels
-//     "Shop (Administrator)", paid order names "Shop/0004" from a per-config
-//     sequence (18's pos.config sequence_id), set_opening_control as 19.
-//     Version 16 behaves as 17, except unknown methods ("type object ... has
-//     no attribute ...") and name_get, which 16 still has.
+//   - Version 18 follows its own recording (testdata/wire/odoo-18.0.jsonl,
+//     made by TestSimulatorAnswersLikeRealOdoo against a real 18.0): its
+//     field table (fields/odoo18.json), no /web/version (404, as 17),
+//     the XML declaration in double quotes and config labels without the
+//     user (as 19), and 17's behaviour elsewhere: JSON-RPC error code 200
+//     with "debug" second, session names "POS/00001", paid order names
+//     "Shop/0004" from the config's sequence, set_opening_control as 19.
+//     A private method name on 18 is looked up first (get_public_method):
+//     the simulator keeps no private methods, so it answers "The method
+//     '<model>.<name>' does not exist", as 18.0 does for one its model
+//     lacks. Version 16 behaves as 17, except unknown methods ("type
+//     object ... has no attribute ...") and name_get, which 16 still has.
 //
 //   - Every recorded version omits "result" for None on JSON-RPC, so the
 //     simulator does so on 16-19.
@@ -85,6 +87,37 @@
 //     tests hold one daemon's particular read, stop that daemon with
 //     SIGSTOP while Holding() says the call is held, then release it so
 //     the answer waits in the stopped daemon's socket.
+//
+// Measured against real Odoo. TestSimulatorAnswersLikeRealOdoo sends the
+// daemon's, setup's, doctor's and reconcile's calls and the external API's
+// documented examples to a real 17.0, 18.0 and 19.0 (odootest) and to a
+// simulator seeded like each, on every protocol, and compares the answers.
+// What it found was fixed: read (and search_read) with a load other than
+// "_classic_read" gives bare many2one ids; a KeyError's message is the bare
+// key; a number never written is NULL and sorts last; creating a manual
+// selection field whose sequences are not 0..n-1 moves the selection ids
+// on by n (the reload's upsert); 18's own behaviour above; on 19 "Invalid
+// field 'f' on 'model'" (read) and "in 'model'" (create, write), exists
+// refused as private, AccessDenied's debug one line, and a refused order
+// create giving its no_gap number back. It runs in CI (real Odoo is
+// required there; a version takes one to five minutes, side by side).
+// What stays, with the reason:
+//
+//   - /web/session/authenticate: the web client's UI payload (tours,
+//     discuss store, view info, hashes) is not simulated, and web.base.url
+//     is the simulator's own.
+//
+//   - fields_get on 17.0 and 19.0: the tables come from the recorded
+//     servers, which had pos_online_payment, pos_epson_printer and sms
+//     installed (online payment fields, "online" method type, Epson
+//     printer IP, SMS error flags); the test trees are trimmed to
+//     point_of_sale and lack them. The recordings are kept as the truth of
+//     a fuller install; a client must not rely on those fields.
+//
+//   - A JSON-RPC call with "args": null: Odoo fails in the service
+//     (TypeError: argument after * must be an iterable, seen on 18.0 for
+//     common.version); the simulator takes it as no arguments. Not yet
+//     probed on 17.0 and 19.0; no client of ours sends it.
 //
 // The control API (unauthenticated, sandbox only): POST /sim/call-faults
 // {"model":"pos.order","method":"add_payment","when":"after","status":504,

@@ -59,7 +59,11 @@ func typeError(format string, a ...any) *Fault {
 	return fault("builtins.TypeError", format, a...)
 }
 
-func keyError(key string) *Fault { return fault("builtins.KeyError", "%s", pyRepr(key)) }
+// keyError's message is the bare key: Odoo serialises an exception's
+// message with exception_to_unicode (its args joined), so KeyError('x') is
+// "x" on the wire (recorded on 17.0 and 18.0); only the traceback's last
+// line shows str(exc), "KeyError: 'x'".
+func keyError(key string) *Fault { return fault("builtins.KeyError", "%s", key) }
 
 func attributeError(format string, a ...any) *Fault {
 	return fault("builtins.AttributeError", format, a...)
@@ -124,7 +128,7 @@ func (f *Fault) lastLine() string {
 		msg = fmt.Sprintf("%d %s: %s", f.status, httpReason(f.status), f.Message)
 	}
 	if f.Name == "builtins.KeyError" {
-		return cls + ": " + msg
+		return cls + ": " + pyRepr(msg)
 	}
 	return cls + ": " + msg
 }
@@ -155,7 +159,13 @@ func (s *Server) errorData(f *Fault) *obj {
 	}
 	d.set("message", f.Message).set("arguments", f.arguments()).set("context", newObj())
 	if s.version >= 19 {
-		d.set("debug", f.traceback())
+		if f.Name == "odoo.exceptions.AccessDenied" {
+			// 19 formats the exception itself, and AccessDenied
+			// suppresses its traceback: one line (real 19.0).
+			d.set("debug", f.lastLine()+"\n")
+		} else {
+			d.set("debug", f.traceback())
+		}
 	}
 	return d
 }

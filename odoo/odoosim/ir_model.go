@@ -61,7 +61,11 @@ func buildIRModels(d *db, _ map[string][]tableField) {
 		// The registry reload after a new field burns one more id of the
 		// sequence, as both recorded servers show (7270, then 7272).
 		fm.nextID++
-		return installManualField(t, fm, r)
+		if err := installManualField(t, fm, r); err != nil {
+			return err
+		}
+		reflectSelection(t, fm, r)
+		return nil
 	}
 	fm.beforeWrite = func(t *tx, recs []*record, vals map[string]any) error {
 		for _, k := range []string{"name", "ttype", "model_id", "model", "relation"} {
@@ -168,6 +172,27 @@ func manualFieldCheck(t *tx, vals map[string]any) error {
 		}
 	}
 	return nil
+}
+
+// reflectSelection is the reload's _reflect_selections for a new manual
+// selection field: each value whose sequence is not its index in the
+// selection is upserted (INSERT ... ON CONFLICT DO UPDATE), which takes an
+// id from the sequence even though the row is updated, and its sequence
+// becomes its index. Real 17.0 and 18.0 show it: a field created with
+// sequences 1 and 2 moves the next value id on by two.
+func reflectSelection(t *tx, fm *model, r *record) {
+	if t.getString(fm, r, "ttype") != "selection" {
+		return
+	}
+	sel := t.model("ir.model.fields.selection")
+	ids := t.sortByDefault(sel, t.one2manyIDs(fm.byName["selection_ids"], r.id))
+	for i, id := range ids {
+		s := sel.recs[id]
+		if n, _ := t.get(sel, s, "sequence").(int64); n != int64(i) {
+			sel.nextID++
+			t.setRaw(s, "sequence", int64(i))
+		}
+	}
 }
 
 // installManualField adds (or refreshes) the field on its model, undone

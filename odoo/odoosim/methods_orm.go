@@ -73,12 +73,12 @@ func ormSearchRead(t *tx, m *model, _ []int64, a args) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	load := true
-	if v, ok := a["load"]; ok && !truthy(v) {
-		load = false
+	load, ok := a["load"]
+	if !ok {
+		load = "_classic_read" // read's default, search_read passes its **read_kwargs on
 	}
 	recs, _ := t.browse(m, ids)
-	return t.readRecords(m, recs, a.strings("fields"), load)
+	return t.readRecords(m, recs, a.strings("fields"), displayNames(load))
 }
 
 func ormRead(t *tx, m *model, ids []int64, a args) (any, error) {
@@ -87,7 +87,15 @@ func ormRead(t *tx, m *model, ids []int64, a args) (any, error) {
 	if s, ok := a["fields"].(string); ok {
 		fields = []string{s}
 	}
-	return t.readRecords(m, recs, fields, truthy(a["load"]))
+	return t.readRecords(m, recs, fields, displayNames(a["load"]))
+}
+
+// displayNames says whether read's load argument asks many2one values as
+// [id, display_name]: only "_classic_read" does (BaseModel._read_format:
+// use_display_name = load == '_classic_read'); any other value, such as
+// "_classic_write" or None, gives the bare id.
+func displayNames(load any) bool {
+	return load == "_classic_read"
 }
 
 // ormCreate returns an id for a dict and a list of ids for a list of dicts

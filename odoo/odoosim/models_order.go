@@ -77,7 +77,9 @@ func orderBeforeCreate(t *tx, m *model, vals map[string]any) error {
 		vals["company_id"] = t.get(cm, c, "company_id")
 	}
 	if t.db.version >= 19 && c != nil {
-		seq := t.db.nextSeq(fmt.Sprintf("pos.order.%d", c.id))
+		// 19's order_seq_id is a no_gap sequence: a refused create gives
+		// its number back (recorded on 19.0).
+		seq := t.nextNoGap(fmt.Sprintf("pos.order.%d", c.id))
 		if _, ok := vals["sequence_number"]; !ok {
 			vals["sequence_number"] = seq
 		}

@@ -67,10 +67,10 @@ func buildPOSConfig(d *db, table map[string][]tableField) {
 	})
 	m.displayName = func(t *tx, r *record) string {
 		name := t.getString(m, r, "name")
-		if t.db.version >= 19 {
+		if t.db.version >= 18 {
 			return name
 		}
-		// 16-18: the config is labelled with the user of its last session.
+		// 16-17: the config is labelled with the user of its last session.
 		sessions := t.model("pos.session")
 		ids := t.sortByDefault(sessions, t.one2manyIDs(m.byName["session_ids"], r.id))
 		if len(ids) == 0 || t.getString(sessions, sessions.recs[ids[0]], "state") == "closed" {

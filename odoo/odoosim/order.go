@@ -59,7 +59,7 @@ func (t *tx) compareField(m *model, a, b *record, term orderTerm, depth int) int
 	} else {
 		va, vb = t.get(m, a, f.Name), t.get(m, b, f.Name)
 	}
-	nullA, nullB := isNullValue(f, va), isNullValue(f, vb)
+	nullA, nullB := isNullValue(f, va) || neverSet(f, a), isNullValue(f, vb) || neverSet(f, b)
 	switch {
 	case nullA && nullB:
 		return 0
@@ -103,6 +103,21 @@ func isNullValue(f *field, v any) bool {
 		return id == 0
 	case "char", "text", "html", "selection", "date", "datetime", "binary":
 		return v == nil
+	}
+	return false
+}
+
+// neverSet: a stored number never written is NULL in the table (read shows
+// 0), and PostgreSQL sorts it last ascending: real 18.0 lists the payment
+// methods made without a sequence after those with one.
+func neverSet(f *field, r *record) bool {
+	switch f.Type {
+	case "integer", "float", "monetary":
+		if f.compute != nil || f.Name == "id" {
+			return false
+		}
+		v, ok := r.vals[f.Name]
+		return !ok || v == nil
 	}
 	return false
 }

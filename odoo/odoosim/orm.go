@@ -26,6 +26,24 @@ type db struct {
 	seqs map[string]int64
 }
 
+// unknownField is the ValueError for a field the model lacks: "on model"
+// up to 18; 19 says "on" for read and "in" for create and write (recorded
+// on 19.0).
+func (t *tx) unknownField(m *model, name, prep string) *Fault {
+	if t.db.version >= 19 {
+		return valueError("Invalid field %s %s %s", pyRepr(name), prep, pyRepr(m.name))
+	}
+	return valueError("Invalid field %s on model %s", pyRepr(name), pyRepr(m.name))
+}
+
+// nextNoGap takes the next number of a no_gap ir.sequence: a row Odoo
+// updates in the call's transaction, so a failed call gives it back.
+func (t *tx) nextNoGap(key string) int64 {
+	n := t.db.nextSeq(key)
+	t.undo = append(t.undo, func() { t.db.seqs[key]-- })
+	return n
+}
+
 func (d *db) nextSeq(key string) int64 {
 	if d.seqs == nil {
 		d.seqs = map[string]int64{}
@@ -260,7 +278,7 @@ func (t *tx) create(m *model, vals map[string]any) (*record, error) {
 	}
 	for name := range vals {
 		if m.byName[name] == nil {
-			return nil, valueError("Invalid field %s on model %s", pyRepr(name), pyRepr(m.name))
+			return nil, t.unknownField(m, name, "in")
 		}
 	}
 	for _, f := range m.fields {
@@ -386,7 +404,7 @@ func (t *tx) write(m *model, ids []int64, vals map[string]any) error {
 	vals = maps(vals)
 	for name := range vals {
 		if m.byName[name] == nil {
-			return valueError("Invalid field %s on model %s", pyRepr(name), pyRepr(m.name))
+			return t.unknownField(m, name, "in")
 		}
 	}
 	if m.beforeWrite != nil {
@@ -456,7 +474,7 @@ func (t *tx) readRecords(m *model, recs []*record, names []string, load bool) ([
 	}
 	for _, n := range names {
 		if m.byName[n] == nil {
-			return nil, valueError("Invalid field %s on model %s", pyRepr(n), pyRepr(m.name))
+			return nil, t.unknownField(m, n, "on")
 		}
 	}
 	out := make([]any, 0, len(recs))

@@ -9,6 +9,7 @@ import (
 )
 
 //go:generate go run ./internal/fieldgen ../testdata/wire/odoo-17.0.jsonl fields/odoo17.json
+//go:generate go run ./internal/fieldgen ../testdata/wire/odoo-18.0.jsonl fields/odoo18.json
 //go:generate go run ./internal/fieldgen ../testdata/wire/odoo-19.0.jsonl fields/odoo19.json
 
 //go:embed fields/*.json
@@ -31,10 +32,9 @@ type tableModel struct {
 }
 
 // fieldTable loads the POS models' fields as a real server of that version
-// reports them: 16 and 17 use the 17.0 recording, 18 and 19 the 19.0 one
-// (18 already has the 19-era uuid and payment_method_type fields).
+// reports them: 16 and 17 use the 17.0 recording, 18 and 19 their own.
 func fieldTable(version int) (map[string][]tableField, error) {
-	file := "fields/odoo19.json"
+	file := fmt.Sprintf("fields/odoo%d.json", version)
 	if version <= 17 {
 		file = "fields/odoo17.json"
 	}

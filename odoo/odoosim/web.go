@@ -13,8 +13,8 @@ func (s *Server) serveWeb(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	switch {
 	case path == "/web/version":
-		if s.version < 18 {
-			notFoundPage(w) // recorded on 17.0: no such route
+		if s.version < 19 {
+			notFoundPage(w) // recorded on 17.0 and 18.0: no such route
 			return
 		}
 		var b strings.Builder

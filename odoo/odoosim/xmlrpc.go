@@ -53,7 +53,7 @@ func (s *Server) serveXMLRPC(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) xmlHeader() string {
-	if s.version >= 19 {
+	if s.version >= 18 {
 		return "<?xml version=\"1.0\"?>\n"
 	}
 	return "<?xml version='1.0'?>\n"
