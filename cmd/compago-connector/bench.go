@@ -6,7 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"time"
+
+	"github.com/compago-odoo/connector/config"
 )
 
 // benchFlags are the knobs of `compago-connector bench`.
@@ -27,6 +31,13 @@ type benchFlags struct {
 	odooVersion    int
 	inProcess      bool
 	seed           int64
+
+	// A real Odoo instead of odoosim: --odoo-url, with the database, login
+	// and secret as the daemon's configuration takes them (--config, the
+	// COMPAGO_CONNECTOR_ODOO__* environment, the -odoo.* flags).
+	odooURL    string
+	configFile string
+	cfgFlags   *flag.FlagSet // the parsed set, for config.Load
 }
 
 func parseBenchFlags(args []string, stderr io.Writer) (benchFlags, error) {
@@ -49,9 +60,17 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchFlags, error) {
 	fs.IntVar(&f.odooVersion, "odoo-version", 18, "Odoo version the simulator behaves as")
 	fs.BoolVar(&f.inProcess, "in-process", false, "run the daemon in this process (no CPU/RSS figures of its own)")
 	fs.Int64Var(&f.seed, "seed", 1, "randomness of arrivals and card times")
+	fs.StringVar(&f.odooURL, "odoo-url", "", "run against this real Odoo instead of odoosim (a test database: the bench adds orders to its opened session); "+
+		"database, login and secret as the daemon's config takes them: --config, $"+config.EnvPrefix+"ODOO__*, -odoo.* flags")
+	fs.StringVar(&f.configFile, "config", "", "with --odoo-url: the daemon's YAML configuration file (its odoo section and connector.payment_method, connector.fields)")
+	registerOdooFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
+	}
+	f.cfgFlags = fs
 	switch {
 	case f.terminals < 1:
 		return f, errors.New("bench: --terminals must be at least 1")
@@ -63,8 +82,53 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchFlags, error) {
 		return f, errors.New("bench: --cancel and --expire are shares between 0 and 1")
 	case f.orders == 0 && f.duration <= 0:
 		return f, errors.New("bench: give --orders or a positive --duration")
+	case f.odooURL == "" && f.configFile != "":
+		return f, errors.New("bench: --config is for a real Odoo: give --odoo-url too")
 	}
 	return f, nil
+}
+
+// registerOdooFlags gives bench the daemon's flags for the keys that say
+// which Odoo and how to pay in it (-odoo.database, -odoo.username,
+// -odoo.password_file is not a flag: secrets come from a file or the
+// environment, never the command line); the rest of the daemon's
+// configuration is the bench's to set.
+func registerOdooFlags(fs *flag.FlagSet) {
+	all := flag.NewFlagSet("config", flag.ContinueOnError)
+	config.RegisterFlags(all)
+	all.VisitAll(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Name, "odoo.") && f.Name != "odoo.url" ||
+			f.Name == "connector.payment_method" || f.Name == "connector.fields" {
+			fs.Var(f.Value, f.Name, f.Usage)
+		}
+	})
+}
+
+// benchOdooConfig loads the daemon's configuration for a real Odoo: its
+// odoo section, connector.payment_method and connector.fields count, as
+// `run` would read them; the Compago side, the journal and the listener
+// are the bench's. Compago's keys get placeholders here so that the
+// merchant's Compago settings are neither needed nor read.
+func benchOdooConfig(f benchFlags, stderr io.Writer) (*config.Config, error) {
+	environ := []string{config.EnvPrefix + "COMPAGO__BASE_URL=http://127.0.0.1:1", config.EnvPrefix + "COMPAGO__API_KEY=unused"}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, config.EnvPrefix+"COMPAGO__") {
+			environ = append(environ, kv)
+		}
+	}
+	// --odoo-url wins over the file's and the environment's odoo.url (a
+	// later entry of the environment replaces an earlier one).
+	environ = append(environ, config.EnvPrefix+"ODOO__URL="+f.odooURL)
+	cfg, warnings, err := config.Load(config.Source{File: f.configFile, Environ: environ, Flags: f.cfgFlags})
+	if err != nil {
+		return nil, fmt.Errorf("bench: the Odoo configuration: %w", err)
+	}
+	for _, w := range warnings {
+		if strings.HasPrefix(w, "odoo.") {
+			fmt.Fprintln(stderr, "warning:", w)
+		}
+	}
+	return cfg, nil
 }
 
 // runBench drives the real daemon against the simulators over loopback and

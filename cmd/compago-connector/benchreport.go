@@ -24,14 +24,19 @@ type benchResult struct {
 	compagoIdle                   int
 	journalBytes                  int64
 	pendingWindow                 pendingWindow
+
+	odooName                              string    // which Odoo: odoosim, or the real one's version and URL
+	calls, idleCalls                      callStats // the daemon's Odoo calls under load and while idle
+	odooTimePerOrder, odooTimePerIdleTick time.Duration
 }
 
 func (r *benchResult) print(w io.Writer) {
 	f := r.f
 	fmt.Fprintf(w, "compago-connector bench: %d terminals, %.1f orders/s for %s, card %s-%s, cancel %.0f%%, expire %.0f%%\n",
 		f.terminals, f.rate, f.duration, f.cardMin, f.cardMax, f.cancelShare*100, f.expireShare*100)
-	fmt.Fprintf(w, "latency to Odoo %s, to Compago %s; poll interval %s, watch interval %s\n\n",
-		f.odooLatency, f.compagoLatency, f.pollInterval, f.watchInterval)
+	fmt.Fprintf(w, "Odoo: %s\n", r.odooName)
+	fmt.Fprintf(w, "latency to Compago %s; poll interval %s, watch interval %s\n\n",
+		f.compagoLatency, f.pollInterval, f.watchInterval)
 	fmt.Fprintf(w, "%-22s %8s %8s %8s %8s %6s\n", "latency (ms)", "p50", "p95", "p99", "max", "n")
 	for _, row := range []struct {
 		name string
@@ -60,14 +65,16 @@ func (r *benchResult) print(w io.Writer) {
 			pw.pending, pw.wall.Round(time.Second), share(pw.cpu, pw.wall), float64(pw.compago)/pw.wall.Seconds())
 	}
 	fmt.Fprintf(w, "journal %.1f KiB, %.2f MiB per 10k orders\n\n", float64(r.journalBytes)/1024, r.journalPer10k()/(1<<20))
+	r.printOdooTimes(w)
 	fmt.Fprintf(w, "approval_paid_p50_ms=%s approval_paid_p99_ms=%s flag_intent_p50_ms=%s flag_intent_p99_ms=%s "+
 		"odoo_rpc_per_order=%.2f odoo_rpc_per_idle_tick=%.2f compago_req_per_order=%.2f orders_per_s=%.2f orders=%d paid=%d "+
 		"lost=%d duplicated=%d unsettled=%d terminals=%d cpu_load_pct=%.1f cpu_idle_pct=%.1f rss_mib=%.1f journal_mib_per_10k=%.2f "+
-		"poll_interval_ms=%d watch_interval_ms=%d pending_window_cpu_pct=%.1f\n",
+		"poll_interval_ms=%d watch_interval_ms=%d pending_window_cpu_pct=%.1f odoo_ms_per_order=%.1f odoo_ms_per_idle_tick=%.1f\n",
 		msOf(pct(r.approvalPaid, .5)), msOf(pct(r.approvalPaid, .99)), msOf(pct(r.flagIntent, .5)), msOf(pct(r.flagIntent, .99)),
 		r.odooPerOrder, r.odooPerIdleTick, r.compagoPerOrder, r.ordersPerSecond(), r.orders, r.paid,
 		r.lost, r.duplicated, r.unsettled, f.terminals, share(r.loadCPU, r.loadTime), share(r.idleCPU, r.idleTime),
-		float64(r.rss)/(1<<20), r.journalPer10k()/(1<<20), f.pollInterval.Milliseconds(), f.watchInterval.Milliseconds(), share(r.pendingWindow.cpu, r.pendingWindow.wall))
+		float64(r.rss)/(1<<20), r.journalPer10k()/(1<<20), f.pollInterval.Milliseconds(), f.watchInterval.Milliseconds(), share(r.pendingWindow.cpu, r.pendingWindow.wall),
+		ms(r.odooTimePerOrder), ms(r.odooTimePerIdleTick))
 }
 
 func (r *benchResult) ordersPerSecond() float64 {
@@ -90,3 +97,24 @@ func share(cpu, wall time.Duration) float64 {
 	}
 	return 100 * cpu.Seconds() / wall.Seconds()
 }
+
+// printOdooTimes is Odoo's time as the daemon's client saw it, by method:
+// under load, and per paid order (less the watcher's idle reads).
+func (r *benchResult) printOdooTimes(w io.Writer) {
+	fmt.Fprintf(w, "Odoo's time per call, by method (the daemon's client, under load; p95 estimated from its histogram):\n")
+	fmt.Fprintf(w, "%-34s %7s %10s %8s %8s %9s\n", "method", "calls", "per order", "mean ms", "p95 ms", "total s")
+	for _, op := range r.calls.ops() {
+		c := r.calls[op]
+		perOrder := 0.0
+		if r.paid > 0 {
+			perOrder = float64(c.count) / float64(r.paid)
+		}
+		fmt.Fprintf(w, "%-34s %7d %10.2f %8.1f %8.0f %9.2f\n", op, c.count, perOrder, ms(c.mean()), ms(c.quantile(.95)), c.seconds)
+	}
+	n, total := r.calls.total()
+	fmt.Fprintf(w, "%-34s %7d %10s %8.1f %8s %9.2f\n", "all", n, "", ms(callStat{count: n, seconds: total}.mean()), "", total)
+	fmt.Fprintf(w, "Odoo's time per paid order %.0f ms (less one idle watch tick, %.1f ms, per tick of the run)\n\n",
+		ms(r.odooTimePerOrder), ms(r.odooTimePerIdleTick))
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
