@@ -106,40 +106,45 @@ func (c callStat) quantile(q float64) time.Duration {
 	return time.Duration(lo * float64(time.Second))
 }
 
-// scrapeCalls reads the daemon's /metrics: its calls to system by op, and
-// whether its watch loop has run a pass (the engine is up).
-func scrapeCalls(ctx context.Context, metricsURL, system string) (callStats, bool, error) {
+// daemonMetrics is what the bench reads of the daemon's metrics.
+type daemonMetrics struct {
+	calls       callStats // its calls to Odoo, by op
+	watchPasses float64   // passes of its watch loop (0: the engine is not up yet)
+}
+
+// scrapeMetrics reads the daemon's /metrics.
+func scrapeMetrics(ctx context.Context, metricsURL string) (daemonMetrics, error) {
+	var dm daemonMetrics
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
 	if err != nil {
-		return nil, false, err
+		return dm, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, false, err
+		return dm, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, false, fmt.Errorf("daemon metrics: HTTP %d", resp.StatusCode)
+		return dm, fmt.Errorf("daemon metrics: HTTP %d", resp.StatusCode)
 	}
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := p.TextToMetricFamilies(resp.Body)
 	if err != nil {
-		return nil, false, fmt.Errorf("daemon metrics: %w", err)
+		return dm, fmt.Errorf("daemon metrics: %w", err)
 	}
-	watching := false
-	if f := families["compago_connector_loop_last_pass_timestamp_seconds"]; f != nil {
+	if f := families["compago_connector_loop_passes_total"]; f != nil {
 		for _, m := range f.GetMetric() {
-			if label(m, "loop") == "watch" && m.GetGauge().GetValue() > 0 {
-				watching = true
+			if label(m, "loop") == "watch" {
+				dm.watchPasses = m.GetCounter().GetValue()
 			}
 		}
 	}
 	out := callStats{}
 	if f := families["compago_connector_call_duration_seconds"]; f != nil {
 		for _, m := range f.GetMetric() {
-			if label(m, "system") != system {
+			if label(m, "system") != "odoo" {
 				continue
 			}
 			h := m.GetHistogram()
@@ -150,7 +155,8 @@ func scrapeCalls(ctx context.Context, metricsURL, system string) (callStats, boo
 			out[label(m, "op")] = c
 		}
 	}
-	return out, watching, nil
+	dm.calls = out
+	return dm, nil
 }
 
 func label(m *dto.Metric, name string) string {

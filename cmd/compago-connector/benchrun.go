@@ -264,7 +264,7 @@ func (b *bench) run(ctx context.Context) (*benchResult, error) {
 		return nil, err
 	}
 	metricsURL := "http://" + cfg.HTTP.Addr + "/metrics"
-	calls0, err := b.waitEngine(ctx, d, metricsURL)
+	m0, err := b.waitEngine(ctx, d, metricsURL)
 	if err != nil {
 		d.stop()
 		return nil, err
@@ -283,7 +283,7 @@ func (b *bench) run(ctx context.Context) (*benchResult, error) {
 	b.settle(ctx, b.f.cardMax+30*time.Second+b.f.pollInterval*3)
 	stopMonitor()
 	loadTime, loadCPU := time.Since(start), d.cpu()-cpu0
-	calls1, _, err := scrapeCalls(ctx, metricsURL, "odoo")
+	m1, err := scrapeMetrics(ctx, metricsURL)
 	if err != nil {
 		d.stop()
 		return nil, fmt.Errorf("bench: read the daemon's metrics: %w", err)
@@ -303,7 +303,7 @@ func (b *bench) run(ctx context.Context) (*benchResult, error) {
 	case <-time.After(b.f.idle):
 	}
 	idleTime, idleCPU := time.Since(idleStart), d.cpu()-cpu1
-	calls2, _, err := scrapeCalls(ctx, metricsURL, "odoo")
+	m2, err := scrapeMetrics(ctx, metricsURL)
 	if err != nil {
 		d.stop()
 		return nil, fmt.Errorf("bench: read the daemon's metrics: %w", err)
@@ -320,23 +320,30 @@ func (b *bench) run(ctx context.Context) (*benchResult, error) {
 	res.f, res.turnedAway, res.odooName = b.f, b.turnedAway, b.pos.describe()
 	res.pendingWindow = pendingWindow
 	res.loadTime, res.loadCPU, res.idleTime, res.idleCPU, res.rss = loadTime, loadCPU, idleTime, idleCPU, rss
-	res.calls, res.idleCalls = calls1.sub(calls0), calls2.sub(calls1)
-	ticks := float64(loadTime) / float64(b.f.watchInterval)
-	idleTicks := max(float64(idleTime)/float64(b.f.watchInterval), 1)
+	res.calls, res.idleCalls = m1.calls.sub(m0.calls), m2.calls.sub(m1.calls)
+	// The watcher reads Odoo once a pass whatever happens: its reads are
+	// taken out of the payments' calls, counted in its passes (with a slow
+	// Odoo it makes fewer than one per interval) times what a pass costs
+	// when idle, its time at the load's mean search_read time.
+	loadPasses, idlePasses := m1.watchPasses-m0.watchPasses, max(m2.watchPasses-m1.watchPasses, 1)
 	idleN, idleSeconds := res.idleCalls.total()
 	loadN, loadSeconds := res.calls.total()
+	idleOdoo := float64(idleN)
 	if b.odoo != nil {
 		// odoosim counts every request it served; a real Odoo is counted
 		// by the daemon's client.
-		res.odooPerIdleTick = float64(sumStats(b.odoo.Stats())) / idleTicks
+		idleOdoo = float64(sumStats(b.odoo.Stats()))
 	} else {
-		res.odooPerIdleTick, odooLoad = float64(idleN)/idleTicks, int(loadN)
+		odooLoad = int(loadN)
 	}
-	res.odooTimePerIdleTick = time.Duration(idleSeconds / idleTicks * float64(time.Second))
-	res.compagoIdle = idleCompago
+	res.odooPerIdleTick = idleOdoo / idlePasses
+	res.odooTimePerIdleTick = time.Duration(idleSeconds / idlePasses * float64(time.Second))
+	res.compagoIdle, res.watchPasses = idleCompago, loadPasses
 	if res.paid > 0 {
-		res.odooPerOrder = (float64(odooLoad) - ticks*res.odooPerIdleTick) / float64(res.paid)
-		res.odooTimePerOrder = time.Duration((loadSeconds - ticks*idleSeconds/idleTicks) / float64(res.paid) * float64(time.Second))
+		watcherCalls := loadPasses * float64(idleN) / idlePasses
+		res.odooPerOrder = (float64(odooLoad) - loadPasses*res.odooPerIdleTick) / float64(res.paid)
+		watcherSeconds := watcherCalls * res.calls["pos.order.search_read"].mean().Seconds()
+		res.odooTimePerOrder = time.Duration((loadSeconds - watcherSeconds) / float64(res.paid) * float64(time.Second))
 		res.compagoPerOrder = float64(compagoLoad) / float64(res.paid)
 	}
 	res.journalBytes = fileSize(cfg.Store.Path) + fileSize(cfg.Store.Path+"-wal")
@@ -346,26 +353,26 @@ func (b *bench) run(ctx context.Context) (*benchResult, error) {
 // waitEngine waits until the daemon's engine runs (its watch loop has made
 // a pass, seen in its metrics) and returns its Odoo calls so far, so that
 // the figures leave out the start: connecting, logging in, the first reads.
-func (b *bench) waitEngine(ctx context.Context, d *benchDaemon, metricsURL string) (callStats, error) {
+func (b *bench) waitEngine(ctx context.Context, d *benchDaemon, metricsURL string) (daemonMetrics, error) {
 	deadline := time.Now().Add(time.Minute)
 	var last error
 	for {
-		calls, watching, err := scrapeCalls(ctx, metricsURL, "odoo")
-		if err == nil && watching {
-			return calls, nil
+		m, err := scrapeMetrics(ctx, metricsURL)
+		if err == nil && m.watchPasses > 0 {
+			return m, nil
 		}
 		if err != nil {
 			last = err
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("bench: the daemon did not start watching Odoo within a minute (its log is above): %v", last)
+			return m, fmt.Errorf("bench: the daemon did not start watching Odoo within a minute (its log is above): %v", last)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return m, ctx.Err()
 		case err := <-d.done:
 			d.done <- err
-			return nil, fmt.Errorf("bench: the daemon stopped before it started watching Odoo (its log is above): %v", err)
+			return m, fmt.Errorf("bench: the daemon stopped before it started watching Odoo (its log is above): %v", err)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
