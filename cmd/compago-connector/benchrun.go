@@ -341,6 +341,7 @@ func (b *bench) run(ctx context.Context) (*benchResult, error) {
 	res.compagoIdle, res.watchPasses = idleCompago, loadPasses
 	if res.paid > 0 {
 		watcherCalls := loadPasses * float64(idleN) / idlePasses
+		res.watcherCalls = watcherCalls
 		res.odooPerOrder = (float64(odooLoad) - loadPasses*res.odooPerIdleTick) / float64(res.paid)
 		watcherSeconds := watcherCalls * res.calls["pos.order.search_read"].mean().Seconds()
 		res.odooTimePerOrder = time.Duration((loadSeconds - watcherSeconds) / float64(res.paid) * float64(time.Second))
