@@ -85,6 +85,17 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchFlags, error) {
 	case f.odooURL == "" && f.configFile != "":
 		return f, errors.New("bench: --config is for a real Odoo: give --odoo-url too")
 	}
+	if f.odooURL != "" {
+		var simOnly []string
+		fs.Visit(func(fl *flag.Flag) {
+			if fl.Name == "odoo-latency" || fl.Name == "odoo-version" {
+				simOnly = append(simOnly, "--"+fl.Name)
+			}
+		})
+		if len(simOnly) > 0 {
+			return f, fmt.Errorf("bench: %s shape odoosim, not a real Odoo (--odoo-url)", strings.Join(simOnly, " and "))
+		}
+	}
 	return f, nil
 }
 

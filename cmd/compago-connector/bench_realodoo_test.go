@@ -105,6 +105,13 @@ func TestBenchAgainstRealOdoo(t *testing.T) {
 			t.Fatalf("bench with a payment method Odoo lacks: %v, want a refusal naming it", err)
 		}
 
+		// A method that exists but that no opened session offers.
+		o.Exec("pos.payment.method", "create", []any{map[string]any{"name": "Compago Bar", "journal_id": o.JournalID}}, nil)
+		_, err = bench("-connector.payment_method", "Compago Bar")
+		if err == nil || !strings.Contains(err.Error(), `no opened POS session offers payment method "Compago Bar"`) {
+			t.Fatalf("bench with a payment method no opened session offers: %v, want a refusal saying so", err)
+		}
+
 		out, err := bench()
 		if err != nil {
 			t.Fatalf("bench: %v\n%s", err, out)

@@ -55,6 +55,10 @@ func TestBenchOdooURLTakesTheDaemonsConfiguration(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "odoo.database") || !strings.Contains(err.Error(), "odoo.password") {
 		t.Errorf("bench --odoo-url without a configuration: %v, want the missing odoo.database and odoo.password named", err)
 	}
+	err = run(context.Background(), []string{"bench", "--odoo-url", "http://127.0.0.1:9", "--odoo-latency", "5ms"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--odoo-latency") {
+		t.Errorf("bench --odoo-url --odoo-latency: %v, want a refusal: the latency is odoosim's", err)
+	}
 	err = run(context.Background(), []string{"bench", "--config", "/nonexistent.yaml"}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "--odoo-url") {
 		t.Errorf("bench --config alone: %v, want a refusal asking for --odoo-url", err)
