@@ -3,9 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"time"
+
+	"github.com/compago-odoo/connector/config"
 )
 
 // benchFlags are the knobs of `compago-connector bench`.
@@ -26,6 +31,13 @@ type benchFlags struct {
 	odooVersion    int
 	inProcess      bool
 	seed           int64
+
+	// A real Odoo instead of odoosim: --odoo-url, with the database, login
+	// and secret as the daemon's configuration takes them (--config, the
+	// COMPAGO_CONNECTOR_ODOO__* environment, the -odoo.* flags).
+	odooURL    string
+	configFile string
+	cfgFlags   *flag.FlagSet // the parsed set, for config.Load
 }
 
 const benchAbout = `Load benchmark: drives the real daemon against the simulators over
@@ -53,9 +65,14 @@ func parseBenchFlags(args []string, stdout, stderr io.Writer) (benchFlags, error
 	fs.IntVar(&f.odooVersion, "odoo-version", 18, "Odoo version the simulator behaves as")
 	fs.BoolVar(&f.inProcess, "in-process", false, "run the daemon in this process (no CPU/RSS figures of its own)")
 	fs.Int64Var(&f.seed, "seed", 1, "randomness of arrivals and card times")
+	fs.StringVar(&f.odooURL, "odoo-url", "", "run against this real Odoo instead of odoosim (a test database: the bench adds orders to its opened session); "+
+		"database, login and secret as the daemon's config takes them: --config, $"+config.EnvPrefix+"ODOO__*, --odoo.* flags")
+	fs.StringVar(&f.configFile, "config", "", "with --odoo-url: the daemon's YAML configuration file (its odoo section and connector.payment_method, connector.fields)")
+	registerOdooFlags(fs)
 	if err := c.noArgs(c.parse(args)); err != nil {
 		return f, err
 	}
+	f.cfgFlags = fs
 	var bad error
 	switch {
 	case f.terminals < 1:
@@ -68,11 +85,67 @@ func parseBenchFlags(args []string, stdout, stderr io.Writer) (benchFlags, error
 		bad = errors.New("--cancel and --expire are shares between 0 and 1")
 	case f.orders == 0 && f.duration <= 0:
 		bad = errors.New("give --orders or a positive --duration")
+	case f.odooURL == "" && f.configFile != "":
+		bad = errors.New("--config is for a real Odoo: give --odoo-url too")
+	}
+	if f.odooURL != "" && bad == nil {
+		var simOnly []string
+		fs.Visit(func(fl *flag.Flag) {
+			if fl.Name == "odoo-latency" || fl.Name == "odoo-version" {
+				simOnly = append(simOnly, "--"+fl.Name)
+			}
+		})
+		if len(simOnly) > 0 {
+			bad = fmt.Errorf("%s shape odoosim, not a real Odoo (--odoo-url)", strings.Join(simOnly, " and "))
+		}
 	}
 	if bad != nil {
 		return f, c.usageError(bad)
 	}
 	return f, nil
+}
+
+// registerOdooFlags gives bench the daemon's flags for the keys that say
+// which Odoo and how to pay in it (-odoo.database, -odoo.username,
+// -odoo.password_file is not a flag: secrets come from a file or the
+// environment, never the command line); the rest of the daemon's
+// configuration is the bench's to set.
+func registerOdooFlags(fs *flag.FlagSet) {
+	all := flag.NewFlagSet("config", flag.ContinueOnError)
+	config.RegisterFlags(all)
+	all.VisitAll(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Name, "odoo.") && f.Name != "odoo.url" ||
+			f.Name == "connector.payment_method" || f.Name == "connector.fields" {
+			fs.Var(f.Value, f.Name, f.Usage)
+		}
+	})
+}
+
+// benchOdooConfig loads the daemon's configuration for a real Odoo: its
+// odoo section, connector.payment_method and connector.fields count, as
+// `run` would read them; the Compago side, the journal and the listener
+// are the bench's. Compago's keys get placeholders here so that the
+// merchant's Compago settings are neither needed nor read.
+func benchOdooConfig(f benchFlags, stderr io.Writer) (*config.Config, error) {
+	environ := []string{config.EnvPrefix + "COMPAGO__BASE_URL=http://127.0.0.1:1", config.EnvPrefix + "COMPAGO__API_KEY=unused"}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, config.EnvPrefix+"COMPAGO__") {
+			environ = append(environ, kv)
+		}
+	}
+	// --odoo-url wins over the file's and the environment's odoo.url (a
+	// later entry of the environment replaces an earlier one).
+	environ = append(environ, config.EnvPrefix+"ODOO__URL="+f.odooURL)
+	cfg, warnings, err := config.Load(config.Source{File: f.configFile, Environ: environ, Flags: f.cfgFlags})
+	if err != nil {
+		return nil, fmt.Errorf("bench: the Odoo configuration: %w", err)
+	}
+	for _, w := range warnings {
+		if strings.HasPrefix(w, "odoo.") {
+			fmt.Fprintln(stderr, "warning:", w)
+		}
+	}
+	return cfg, nil
 }
 
 // runBench drives the real daemon against the simulators over loopback and

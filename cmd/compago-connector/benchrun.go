@@ -31,7 +31,9 @@ const benchPrefix = "bench"
 type bench struct {
 	f       benchFlags
 	log     io.Writer
-	odoo    *odoosim.Server
+	odoo    *odoosim.Server // nil against a real Odoo
+	pos     benchOdoo       // the POS side of the load: odoosim or the real Odoo
+	realCfg *config.Config  // the daemon's configuration of the real Odoo
 	compago *compagosim.Server
 	servers []*http.Server
 	odooURL string
@@ -70,11 +72,19 @@ func newBench(f benchFlags, log io.Writer) (*bench, error) {
 	b.compago = compagosim.New(compagosim.Options{Seed: f.seed, Orgs: []compagosim.Org{{
 		ID: "bench-org", Name: "Bench", APIKey: sandboxCompagoKey, Terminals: terminals}}})
 	b.compago.SetFaults(compagosim.Faults{Latency: f.compagoLatency})
-	b.odoo = odoosim.New(odoosim.Options{Version: f.odooVersion})
-	b.odoo.SetLatency(f.odooLatency)
 	var err error
-	if b.odooURL, err = b.serve(b.odoo); err != nil {
-		return nil, err
+	if f.odooURL != "" {
+		if b.realCfg, err = benchOdooConfig(f, log); err != nil {
+			return nil, err
+		}
+		b.odooURL = b.realCfg.Odoo.URL
+	} else {
+		b.odoo = odoosim.New(odoosim.Options{Version: f.odooVersion})
+		b.odoo.SetLatency(f.odooLatency)
+		b.pos = simBenchOdoo{srv: b.odoo, version: f.odooVersion, latency: f.odooLatency}
+		if b.odooURL, err = b.serve(b.odoo); err != nil {
+			return nil, err
+		}
 	}
 	if b.cURL, err = b.serve(b.compago); err != nil {
 		return nil, err
@@ -103,17 +113,31 @@ func (b *bench) close() {
 	os.RemoveAll(b.dir)
 }
 
-func (b *bench) config() *config.Config {
+// config is the daemon's configuration: the real Odoo's as given, or the
+// simulator's; the rest is the bench's.
+func (b *bench) config() (*config.Config, error) {
 	cfg := config.Defaults()
-	cfg.Odoo.URL, cfg.Odoo.Database, cfg.Odoo.Username = b.odooURL, sandboxOdooDB, sandboxOdooUser
-	cfg.Odoo.Password = config.Secret(sandboxOdooKey)
+	if b.realCfg != nil {
+		c := *b.realCfg
+		cfg = &c
+	} else {
+		cfg.Odoo.URL, cfg.Odoo.Database, cfg.Odoo.Username = b.odooURL, sandboxOdooDB, sandboxOdooUser
+		cfg.Odoo.Password = config.Secret(sandboxOdooKey)
+	}
 	cfg.Compago.BaseURL, cfg.Compago.APIKey = b.cURL, config.Secret(sandboxCompagoKey)
 	cfg.Compago.PollInterval, cfg.Connector.WatchInterval = b.f.pollInterval, b.f.watchInterval
 	cfg.Connector.ExternalIDPrefix = benchPrefix
-	cfg.Store.Path = filepath.Join(b.dir, "journal.db")
-	cfg.HTTP.Addr = ""
-	cfg.Log.Level = "warn"
-	return cfg
+	cfg.Store.Driver, cfg.Store.Path, cfg.Store.DSN = "sqlite", filepath.Join(b.dir, "journal.db"), ""
+	cfg.Sweep.ReportDir = ""
+	cfg.Log.Level, cfg.Log.Format = "warn", "console"
+	// The daemon's metrics are where its client's timings are read from.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	cfg.HTTP.Addr = ln.Addr().String()
+	ln.Close()
+	return cfg, nil
 }
 
 // daemon is the connector under test: a child process (the same binary's
@@ -121,7 +145,7 @@ func (b *bench) config() *config.Config {
 type benchDaemon struct {
 	cmd    *exec.Cmd
 	cancel context.CancelFunc
-	done   chan error
+	done   chan error // its end: Wait's or the engine's error
 }
 
 func (b *bench) startDaemon(ctx context.Context, cfg *config.Config) (*benchDaemon, error) {
@@ -137,14 +161,31 @@ func (b *bench) startDaemon(ctx context.Context, cfg *config.Config) (*benchDaem
 		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, exe, "run")
+	// The child's configuration is exactly the bench's: its environment
+	// without the caller's own keys (a password_file there beside the
+	// password here would be refused), then every key the bench sets. The
+	// secrets go in the environment, which only this user can read.
 	env := []string{
 		"ODOO__URL=" + cfg.Odoo.URL, "ODOO__DATABASE=" + cfg.Odoo.Database, "ODOO__USERNAME=" + cfg.Odoo.Username,
-		"ODOO__PASSWORD=" + cfg.Odoo.Password.Value(), "COMPAGO__BASE_URL=" + cfg.Compago.BaseURL,
+		"ODOO__PASSWORD=" + cfg.Odoo.Password.Value(), "ODOO__PROTOCOL=" + cfg.Odoo.Protocol,
+		"ODOO__TIMEOUT=" + cfg.Odoo.Timeout.String(), "ODOO__LIMIT_TIME_REAL=" + cfg.Odoo.LimitTimeReal.String(),
+		"COMPAGO__BASE_URL=" + cfg.Compago.BaseURL,
 		"COMPAGO__API_KEY=" + cfg.Compago.APIKey.Value(), "COMPAGO__POLL_INTERVAL=" + cfg.Compago.PollInterval.String(),
-		"CONNECTOR__WATCH_INTERVAL=" + cfg.Connector.WatchInterval.String(),
-		"CONNECTOR__EXTERNAL_ID_PREFIX=" + benchPrefix, "STORE__PATH=" + cfg.Store.Path, "HTTP__ADDR=", "LOG__LEVEL=warn",
+		"CONNECTOR__WATCH_INTERVAL=" + cfg.Connector.WatchInterval.String(), "CONNECTOR__PAYMENT_METHOD=" + cfg.Connector.PaymentMethod,
+		"CONNECTOR__EXTERNAL_ID_PREFIX=" + benchPrefix, "STORE__PATH=" + cfg.Store.Path, "HTTP__ADDR=" + cfg.HTTP.Addr, "LOG__LEVEL=warn",
 	}
-	cmd.Env = os.Environ()
+	if len(cfg.Connector.Fields) > 0 {
+		var pairs []string
+		for k, v := range cfg.Connector.Fields {
+			pairs = append(pairs, k+"="+v)
+		}
+		env = append(env, "CONNECTOR__FIELDS="+strings.Join(pairs, ","))
+	}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, config.EnvPrefix) {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	for _, e := range env {
 		cmd.Env = append(cmd.Env, config.EnvPrefix+e)
 	}
@@ -154,7 +195,9 @@ func (b *bench) startDaemon(ctx context.Context, cfg *config.Config) (*benchDaem
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the daemon: %w", err)
 	}
-	return &benchDaemon{cmd: cmd}, nil
+	d := &benchDaemon{cmd: cmd, done: make(chan error, 1)}
+	go func() { d.done <- cmd.Wait() }()
+	return d, nil
 }
 
 // cpu is the daemon's CPU time so far (0 in process).
@@ -183,7 +226,7 @@ func (d *benchDaemon) stop() (int64, error) {
 		return 0, <-d.done
 	}
 	d.cmd.Process.Signal(syscall.SIGTERM)
-	err := d.cmd.Wait()
+	err := <-d.done
 	var rss int64
 	if ru, ok := d.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		rss = ru.Maxrss * 1024
@@ -194,22 +237,41 @@ func (d *benchDaemon) stop() (int64, error) {
 // run prepares Odoo, starts the daemon, sends the load, waits for every
 // order to settle, measures an idle window and collects the figures.
 func (b *bench) run(ctx context.Context) (*benchResult, error) {
-	cfg := b.config()
-	oc, err := newOdooClient(cfg)
+	cfg, err := b.config()
 	if err != nil {
 		return nil, err
 	}
-	if err := oc.Connect(ctx); err != nil {
-		return nil, err
-	}
-	if _, err := connector.EnsureFields(ctx, oc, connector.DefaultFields()); err != nil {
-		return nil, err
+	if b.realCfg != nil {
+		r, err := prepareRealOdoo(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		b.pos = r
+	} else {
+		oc, err := newOdooClient(cfg)
+		if err != nil {
+			return nil, err
+		}
+		if err := oc.Connect(ctx); err != nil {
+			return nil, err
+		}
+		if _, err := connector.EnsureFields(ctx, oc, connector.DefaultFields()); err != nil {
+			return nil, err
+		}
 	}
 	d, err := b.startDaemon(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	b.odoo.ResetStats()
+	metricsURL := "http://" + cfg.HTTP.Addr + "/metrics"
+	m0, err := b.waitEngine(ctx, d, metricsURL)
+	if err != nil {
+		d.stop()
+		return nil, err
+	}
+	if b.odoo != nil {
+		b.odoo.ResetStats()
+	}
 	cpu0, start := d.cpu(), time.Now()
 	stopMonitor := b.monitor(ctx)
 	if err := b.load(ctx); err != nil {
@@ -221,10 +283,19 @@ func (b *bench) run(ctx context.Context) (*benchResult, error) {
 	b.settle(ctx, b.f.cardMax+30*time.Second+b.f.pollInterval*3)
 	stopMonitor()
 	loadTime, loadCPU := time.Since(start), d.cpu()-cpu0
-	odooLoad, compagoLoad := sumStats(b.odoo.Stats()), sumStats(b.compago.Requests())
+	m1, err := scrapeMetrics(ctx, metricsURL)
+	if err != nil {
+		d.stop()
+		return nil, fmt.Errorf("bench: read the daemon's metrics: %w", err)
+	}
+	var odooLoad int
+	if b.odoo != nil {
+		odooLoad = sumStats(b.odoo.Stats())
+		b.odoo.ResetStats()
+	}
+	compagoLoad := sumStats(b.compago.Requests())
 
 	// Idle: nothing flagged, nothing pending.
-	b.odoo.ResetStats()
 	c0 := sumStats(b.compago.Requests())
 	cpu1, idleStart := d.cpu(), time.Now()
 	select {
@@ -232,25 +303,80 @@ func (b *bench) run(ctx context.Context) (*benchResult, error) {
 	case <-time.After(b.f.idle):
 	}
 	idleTime, idleCPU := time.Since(idleStart), d.cpu()-cpu1
-	idleOdoo, idleCompago := sumStats(b.odoo.Stats()), sumStats(b.compago.Requests())-c0
+	m2, err := scrapeMetrics(ctx, metricsURL)
+	if err != nil {
+		d.stop()
+		return nil, fmt.Errorf("bench: read the daemon's metrics: %w", err)
+	}
+	idleCompago := sumStats(b.compago.Requests()) - c0
 	rss, err := d.stop()
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(b.log, "daemon exited: %v\n", err)
 	}
-	res := b.collect()
-	res.f, res.turnedAway = b.f, b.turnedAway
+	res, err := b.collect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res.f, res.turnedAway, res.odooName = b.f, b.turnedAway, b.pos.describe()
 	res.pendingWindow = pendingWindow
 	res.loadTime, res.loadCPU, res.idleTime, res.idleCPU, res.rss = loadTime, loadCPU, idleTime, idleCPU, rss
-	ticks := float64(loadTime) / float64(b.f.watchInterval)
-	idleTicks := max(float64(idleTime)/float64(b.f.watchInterval), 1)
-	res.odooPerIdleTick = float64(idleOdoo) / idleTicks
-	res.compagoIdle = idleCompago
+	res.calls, res.idleCalls = m1.calls.sub(m0.calls), m2.calls.sub(m1.calls)
+	// The watcher reads Odoo once a pass whatever happens: its reads are
+	// taken out of the payments' calls, counted in its passes (with a slow
+	// Odoo it makes fewer than one per interval) times what a pass costs
+	// when idle, its time at the load's mean search_read time.
+	loadPasses, idlePasses := m1.watchPasses-m0.watchPasses, max(m2.watchPasses-m1.watchPasses, 1)
+	idleN, idleSeconds := res.idleCalls.total()
+	loadN, loadSeconds := res.calls.total()
+	idleOdoo := float64(idleN)
+	if b.odoo != nil {
+		// odoosim counts every request it served; a real Odoo is counted
+		// by the daemon's client.
+		idleOdoo = float64(sumStats(b.odoo.Stats()))
+	} else {
+		odooLoad = int(loadN)
+	}
+	res.odooPerIdleTick = idleOdoo / idlePasses
+	res.odooTimePerIdleTick = time.Duration(idleSeconds / idlePasses * float64(time.Second))
+	res.compagoIdle, res.watchPasses = idleCompago, loadPasses
 	if res.paid > 0 {
-		res.odooPerOrder = (float64(odooLoad) - ticks*res.odooPerIdleTick) / float64(res.paid)
+		watcherCalls := loadPasses * float64(idleN) / idlePasses
+		res.watcherCalls = watcherCalls
+		res.odooPerOrder = (float64(odooLoad) - loadPasses*res.odooPerIdleTick) / float64(res.paid)
+		watcherSeconds := watcherCalls * res.calls["pos.order.search_read"].mean().Seconds()
+		res.odooTimePerOrder = time.Duration((loadSeconds - watcherSeconds) / float64(res.paid) * float64(time.Second))
 		res.compagoPerOrder = float64(compagoLoad) / float64(res.paid)
 	}
 	res.journalBytes = fileSize(cfg.Store.Path) + fileSize(cfg.Store.Path+"-wal")
 	return res, nil
+}
+
+// waitEngine waits until the daemon's engine runs (its watch loop has made
+// a pass, seen in its metrics) and returns its Odoo calls so far, so that
+// the figures leave out the start: connecting, logging in, the first reads.
+func (b *bench) waitEngine(ctx context.Context, d *benchDaemon, metricsURL string) (daemonMetrics, error) {
+	deadline := time.Now().Add(time.Minute)
+	var last error
+	for {
+		m, err := scrapeMetrics(ctx, metricsURL)
+		if err == nil && m.watchPasses > 0 {
+			return m, nil
+		}
+		if err != nil {
+			last = err
+		}
+		if time.Now().After(deadline) {
+			return m, fmt.Errorf("bench: the daemon did not start watching Odoo within a minute (its log is above): %v", last)
+		}
+		select {
+		case <-ctx.Done():
+			return m, ctx.Err()
+		case err := <-d.done:
+			d.done <- err
+			return m, fmt.Errorf("bench: the daemon stopped before it started watching Odoo (its log is above): %v", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // pendingWindow is the daemon's cost while many intents wait on their
@@ -320,7 +446,6 @@ func (b *bench) load(ctx context.Context) error {
 	b.mu.Lock()
 	b.free = free
 	b.mu.Unlock()
-	session := b.odoo.Seed().SessionID
 	interval := time.Duration(float64(time.Second) / b.f.rate)
 	deadline := time.Now().Add(b.f.duration)
 	next := time.Now()
@@ -348,20 +473,18 @@ func (b *bench) load(ctx context.Context) error {
 		}
 		n++
 		amount := float64(50+b.rng.IntN(5000)) + float64(b.rng.IntN(100))/100
-		res, err := b.odoo.Exec("pos.order", "create", []any{map[string]any{
-			"session_id": session, "amount_total": amount, "amount_tax": 0.0, "amount_paid": 0.0, "amount_return": 0.0}}, nil)
+		id, err := b.pos.newOrder(ctx, amount)
 		if err != nil {
-			return fmt.Errorf("create order: %w", err)
+			return fmt.Errorf("bench: create an order: %w", err)
 		}
-		id := toID(res)
 		o := &benchOrder{id: id, terminal: terminal, fate: b.fate()}
 		b.mu.Lock()
 		b.orders[id] = o
 		o.flagAt = time.Now()
 		b.mu.Unlock()
-		if _, err := b.odoo.Exec("pos.order", "write", []any{[]any{id}, map[string]any{
-			"x_compago_state": "requested", "x_compago_terminal": terminal}}, nil); err != nil {
-			return fmt.Errorf("flag order: %w", err)
+		if err := b.pos.write(ctx, id, map[string]any{
+			"x_compago_state": connector.StateRequested, "x_compago_terminal": terminal}); err != nil {
+			return fmt.Errorf("bench: flag order %d: %w", id, err)
 		}
 	}
 	return nil

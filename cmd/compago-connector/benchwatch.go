@@ -2,16 +2,23 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/compago-odoo/connector/connector"
 )
+
+// realOdooMonitorEvery is how often the monitor reads a real Odoo.
+const realOdooMonitorEvery = 100 * time.Millisecond
 
 // monitor follows the run from outside the daemon, every 20 ms: intents
 // appearing at Compago (flag → intent latency, then the customer's card)
-// and orders settling in Odoo (approval → paid latency).
+// and orders settling in Odoo (approval → paid latency; a real Odoo every
+// 100 ms).
 func (b *bench) monitor(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -21,9 +28,19 @@ func (b *bench) monitor(ctx context.Context) (stop func()) {
 		defer wg.Done()
 		t := time.NewTicker(20 * time.Millisecond)
 		defer t.Stop()
+		// odoosim is read in this process for free; a real Odoo is read
+		// less often, so that the monitor does not become Odoo's load.
+		every := 20 * time.Millisecond
+		if b.odoo == nil {
+			every = realOdooMonitorEvery
+		}
+		var read time.Time
 		for {
 			b.watchIntents(ctx, &timers)
-			b.watchOrders()
+			if time.Since(read) >= every {
+				read = time.Now()
+				b.watchOrders(ctx)
+			}
 			select {
 			case <-ctx.Done():
 				return
@@ -72,16 +89,18 @@ func (b *bench) watchIntents(ctx context.Context, timers *sync.WaitGroup) {
 				return
 			case <-time.After(card):
 			}
-			b.customer(o)
+			b.customer(ctx, o)
 		}()
 	}
 }
 
 // customer plays the order's fate on the terminal or at the till.
-func (b *bench) customer(o *benchOrder) {
+func (b *bench) customer(ctx context.Context, o *benchOrder) {
 	switch o.fate {
 	case "cancel":
-		b.odoo.Exec("pos.order", "write", []any{[]any{o.id}, map[string]any{"x_compago_state": "cancel_requested"}}, nil)
+		if err := b.pos.write(ctx, o.id, map[string]any{"x_compago_state": connector.StateCancelRequested}); err != nil && ctx.Err() == nil {
+			fmt.Fprintf(b.log, "bench: the cashier's cancel of order %d: %v\n", o.id, err)
+		}
 	case "expire":
 		b.compago.Expire(o.intentID)
 	default:
@@ -96,9 +115,9 @@ func (b *bench) customer(o *benchOrder) {
 	}
 }
 
-func (b *bench) watchOrders() {
+func (b *bench) watchOrders(ctx context.Context) {
 	b.mu.Lock()
-	var open []any
+	var open []int64
 	for id, o := range b.orders {
 		if o.final == "" {
 			open = append(open, id)
@@ -108,19 +127,12 @@ func (b *bench) watchOrders() {
 	if len(open) == 0 {
 		return
 	}
-	res, err := b.odoo.Exec("pos.order", "search_read", []any{[]any{
-		[]any{"id", "in", open},
-		[]any{"x_compago_state", "in", []any{"paid", "cancelled", "expired", "failed"}},
-	}}, map[string]any{"fields": []any{"id", "x_compago_state"}})
+	settled, err := b.pos.settled(ctx, open)
 	if err != nil {
-		return
+		return // read again at the next pass
 	}
-	rows, _ := res.([]any)
 	now := time.Now()
-	for _, r := range rows {
-		row, _ := r.(map[string]any)
-		id := toID(row["id"])
-		state, _ := row["x_compago_state"].(string)
+	for id, state := range settled {
 		b.mu.Lock()
 		o := b.orders[id]
 		if o != nil && o.final == "" {
@@ -151,11 +163,13 @@ func (b *bench) settle(ctx context.Context, limit time.Duration) {
 }
 
 // collect turns the run into figures and checks the invariants.
-func (b *bench) collect() *benchResult {
+func (b *bench) collect(ctx context.Context) (*benchResult, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	r := &benchResult{other: map[string]int{}}
+	var ids []int64
 	for _, o := range b.orders {
+		ids = append(ids, o.id)
 		r.orders++
 		if !o.intentAt.IsZero() {
 			r.flagIntent = append(r.flagIntent, max(o.intentAt.Sub(o.flagAt), 0))
@@ -185,15 +199,9 @@ func (b *bench) collect() *benchResult {
 			charged[in.ID] = in.Amount
 		}
 	}
-	lines := map[string]int{}
-	res, err := b.odoo.Exec("pos.payment", "search_read", []any{[]any{}}, map[string]any{"fields": []any{"transaction_id"}})
-	if err == nil {
-		for _, p := range res.([]any) {
-			tx, _ := p.(map[string]any)["transaction_id"].(string)
-			if tx != "" {
-				lines[tx]++
-			}
-		}
+	lines, err := b.pos.paymentLines(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("bench: read the payment lines of the orders: %w", err)
 	}
 	for id := range charged {
 		switch n := lines[id]; {
@@ -208,5 +216,5 @@ func (b *bench) collect() *benchResult {
 			r.duplicated++ // a payment line without a charge
 		}
 	}
-	return r
+	return r, nil
 }

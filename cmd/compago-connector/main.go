@@ -28,7 +28,8 @@ Usage:
   compago-connector reconcile [--since 24h] [--format table|csv|json] [--refresh]   what does not match, for back office
   compago-connector intents  list|show|retry|cancel      the journal's payment attempts, for the admin
   compago-connector sandbox  [flags]                   simulators and the daemon, for a demo or development
-  compago-connector bench    [--terminals N] [--orders N] [--duration D]   load benchmark against the simulators
+  compago-connector bench    [--terminals N] [--orders N] [--duration D] [--odoo-url URL --config FILE]
+                             load benchmark against the simulators, or a real (test) Odoo
   compago-connector version                            the version of this build
 
 Run "compago-connector COMMAND --help" for what a command does and its flags.

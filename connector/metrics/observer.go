@@ -24,6 +24,7 @@ type Observer struct {
 	transitions *prometheus.CounterVec
 	ageAt       *prometheus.HistogramVec
 	lastTick    *prometheus.GaugeVec
+	passes      *prometheus.CounterVec
 	anomalies   *prometheus.CounterVec
 	health      *Health
 }
@@ -54,6 +55,10 @@ func NewObserver(reg prometheus.Registerer, version string, health *Health) (*Ob
 			Namespace: namespace, Name: "loop_last_pass_timestamp_seconds",
 			Help: "When each engine loop (watch, poll, sync, create) last ran a pass, Unix time.",
 		}, []string{"loop"}),
+		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "loop_passes_total",
+			Help: "Passes of each engine loop (watch, poll, sync, create): with call_duration_seconds, the Odoo calls of the watcher's own reads.",
+		}, []string{"loop"}),
 		anomalies: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "anomalies_total",
 			Help: "Answers of Compago the document does not show or that contradict another, by kind (each also a warn or error log line).",
@@ -66,7 +71,7 @@ func NewObserver(reg prometheus.Registerer, version string, health *Health) (*Ob
 		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
 	})
 	build.Set(1)
-	for _, c := range []prometheus.Collector{o.callSeconds, o.callErrors, o.transitions, o.ageAt, o.lastTick, o.anomalies, build} {
+	for _, c := range []prometheus.Collector{o.callSeconds, o.callErrors, o.transitions, o.ageAt, o.lastTick, o.passes, o.anomalies, build} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("metrics: register: %w", err)
 		}
@@ -104,6 +109,7 @@ func (o *Observer) Anomaly(kind string) { o.anomalies.WithLabelValues(kind).Inc(
 // Tick records a pass of an engine loop.
 func (o *Observer) Tick(loop string) {
 	o.lastTick.WithLabelValues(loop).SetToCurrentTime()
+	o.passes.WithLabelValues(loop).Inc()
 	if o.health != nil {
 		o.health.Tick(loop)
 	}

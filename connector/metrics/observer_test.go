@@ -42,6 +42,9 @@ func TestScrapeShowsCallsErrorsTransitionsAndBuild(t *testing.T) {
 		{"compago_connector_transitions_total", map[string]string{"from": "new", "to": "creating"}, 1},
 		{"compago_connector_transitions_total", map[string]string{"from": "creating", "to": "pending"}, 1},
 		{"compago_connector_attempt_age_seconds", map[string]string{"state": "pending"}, 1},
+		// How many passes a loop made: the bench subtracts the watcher's
+		// own reads from the Odoo calls of the payments with it.
+		{"compago_connector_loop_passes_total", map[string]string{"loop": "watch"}, 1},
 	} {
 		if got := mustValue(t, reg, c.name, c.labels); got != c.want {
 			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
