@@ -19,14 +19,18 @@ type Config struct {
 	MaxPolls         int               // bound on concurrent Compago calls
 	Terminals        map[string]string // pos.config name → default terminal serial
 	ExternalIDPrefix string            // names the Odoo database in every externalId
-	Fields           Fields
-	SweepSchedule    string        // robfig/cron/v3 spec
-	Retention        time.Duration // final attempts older than this are pruned; 0 keeps them
-	StuckAfter       time.Duration // write-aheads and outbox items older than this are swept
-	DrainTimeout     time.Duration // how long Run waits for work in flight after ctx ends
-	Now              func() time.Time
-	Logger           zerolog.Logger
-	Observer         Observer // metrics and health; nil: none
+	// Language of the sentences written to x_compago_message
+	// (connector.language); "" is English. The configuration's default is
+	// es_MX, for the Mexican shops Compago serves.
+	Language      Lang
+	Fields        Fields
+	SweepSchedule string        // robfig/cron/v3 spec
+	Retention     time.Duration // final attempts older than this are pruned; 0 keeps them
+	StuckAfter    time.Duration // write-aheads and outbox items older than this are swept
+	DrainTimeout  time.Duration // how long Run waits for work in flight after ctx ends
+	Now           func() time.Time
+	Logger        zerolog.Logger
+	Observer      Observer // metrics and health; nil: none
 
 	// DailyReport, when set, runs on DailySchedule (cron) on one daemon of
 	// the group: the cmd wires the reconciliation report to a file.
@@ -64,6 +68,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxPolls <= 0 {
 		c.MaxPolls = 16
+	}
+	if c.Language == "" {
+		c.Language = English
 	}
 	if c.Fields == (Fields{}) {
 		c.Fields = DefaultFields()
@@ -117,6 +124,9 @@ func (c *Config) validate() error {
 	if c.ExternalIDPrefix == "" {
 		errs = append(errs, errors.New("connector: externalId prefix is empty"))
 	}
+	if _, err := ParseLang(string(c.Language)); err != nil {
+		errs = append(errs, fmt.Errorf("connector: %w", err))
+	}
 	return errors.Join(errs...)
 }
 
@@ -128,6 +138,7 @@ type Engine struct {
 	odoo    Odoo
 	compago Compago
 	log     zerolog.Logger
+	say     say // the cashier's sentences, in the configured language
 
 	busy     busySet    // attempts a Compago call (create, poll, cancel) is in flight for
 	polls    *pollQueue // when each pending intent is read next
@@ -159,6 +170,7 @@ func New(cfg Config, j Journal, o Odoo, c Compago) (*Engine, error) {
 		odoo:    observedOdoo{Odoo: o, obs: cfg.Observer, now: cfg.Now},
 		compago: observedCompago{Compago: c, obs: cfg.Observer, now: cfg.Now},
 		log:     cfg.Logger,
+		say:     say{lang: cfg.Language},
 		polls:   newPollQueue(),
 		sem:     make(chan struct{}, cfg.MaxPolls),
 

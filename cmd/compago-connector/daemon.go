@@ -153,6 +153,7 @@ func engineConfig(cfg *config.Config, log zerolog.Logger) connector.Config {
 		MaxPolls:         cfg.Compago.MaxPolls,
 		Terminals:        cfg.Connector.Terminals,
 		ExternalIDPrefix: cfg.Connector.ExternalIDPrefix,
+		Language:         connector.Lang(cfg.Connector.Language),
 		Fields:           connector.DefaultFields().WithOverrides(cfg.Connector.Fields),
 		SweepSchedule:    cfg.Sweep.Schedule,
 		Retention:        cfg.Sweep.Retention,

@@ -79,6 +79,9 @@ func buildBaseModels(d *db, _ map[string][]tableField) {
 		"sale", "Sales", "purchase", "Purchase", "cash", "Cash", "bank", "Bank", "credit", "Credit Card", "general", "Miscellaneous")))
 	journal.addField(spec("sequence", "integer", "Sequence", defaultValue(int64(10))))
 	journal.addField(spec("company_id", "many2one", "Company", rel("res.company"), defaultValue(int64(1))))
+	// A journal in a foreign currency (empty: its company's); a POS whose
+	// journal has one sells in it (pos.config's currency_id).
+	journal.addField(spec("currency_id", "many2one", "Currency", rel("res.currency")))
 	journal.addField(spec("active", "boolean", "Active", defaultValue(true)))
 }
 
