@@ -46,7 +46,7 @@ func (s *store) Settle(ctx context.Context, id int64, st Settlement) (Attempt, e
 			msg += " (by " + st.By + ")"
 		}
 		ev := a
-		ev.Reason, ev.Message = "settled_"+string(st.Outcome), msg
+		ev.Reason, ev.Message, ev.Actor = "settled_"+string(st.Outcome), msg, ActorAdmin
 		if err := s.insertEvent(ctx, tx, id, now, Unknown, ev); err != nil {
 			return err
 		}

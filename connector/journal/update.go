@@ -72,6 +72,7 @@ func (s *store) update(ctx context.Context, id int64, fence *Lease, fn func(a *A
 			}
 		}
 		out = after
+		out.Actor, out.Answer = "", ""
 		return nil
 	})
 	switch {
