@@ -110,6 +110,7 @@ func (e *Engine) learnIntent(ctx context.Context, id int64, intentID string) (jo
 		switch {
 		case a.State == journal.Creating:
 			a.State, a.Reason, a.Message = journal.Pending, "", e.say.Waiting(a.Amount, a.Terminal)
+			a.Answer = "Compago: created " + intentID
 		case a.State == journal.Unknown && a.Settled == "":
 			a.State, a.Reason, a.Message = journal.Pending, "late_create_answer", e.say.Waiting(a.Amount, a.Terminal)
 			a.Attention = false
@@ -441,6 +442,7 @@ func (e *Engine) createFailed(ctx context.Context, a journal.Attempt, err error)
 			return errNoChange
 		}
 		x.State, x.Reason, x.Message = final, reason, msg
+		x.Answer = errorAnswer("Compago", err)
 		return nil
 	})
 	return terr

@@ -234,7 +234,7 @@ func (e *Engine) endUnsettled(ctx context.Context, a journal.Attempt, why string
 // the intent's life and the grace period are over.
 func (e *Engine) applyIntent(ctx context.Context, a journal.Attempt, intent *compago.Intent) error {
 	if intent.Charged() {
-		return e.recordCharge(ctx, a)
+		return e.recordCharge(WithAnswer(ctx, compagoAnswer(intent)), a)
 	}
 	if !(a.State == journal.Pending || a.State == journal.Cancelling) {
 		// An ended attempt, still not charged: read it again later.
@@ -248,9 +248,9 @@ func (e *Engine) applyIntent(ctx context.Context, a journal.Attempt, intent *com
 		return e.oddAnswer(ctx, a, "success_not_confirmed", e.say.ConfirmedWithoutCharge(),
 			fmt.Sprintf("Compago says paymentSummary SUCCESS with status %s: not recorded as a charge", intent.Status))
 	case intent.Status == compago.StatusCancelled:
-		return e.ended(ctx, a, journal.Cancelled)
+		return e.ended(WithAnswer(ctx, compagoAnswer(intent)), a, journal.Cancelled)
 	case intent.Expired && (intent.Status == compago.StatusPending || intent.Status == ""):
-		return e.ended(ctx, a, journal.Expired)
+		return e.ended(WithAnswer(ctx, compagoAnswer(intent)), a, journal.Expired)
 	case intent.Status == compago.StatusConfirmed && intent.PaymentStatus == "":
 		return e.oddAnswer(ctx, a, "confirmed_without_summary", e.say.ConfirmedWithoutCharge(),
 			"Compago says CONFIRMED without paymentSummary: not recorded as a charge")

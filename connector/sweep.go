@@ -126,7 +126,7 @@ func (e *Engine) SweepOnce(ctx context.Context) (SweepReport, error) {
 				Msg("payment request still without an answer from Compago; retrying with the same externalId")
 		}
 	}
-	adopted, cleared, err := e.adoptOdooFlags(ctx)
+	adopted, cleared, err := e.adoptOdooFlags(WithActor(ctx, journal.ActorSweep))
 	r.Adopted, r.Cleared = adopted, cleared
 	if err != nil {
 		errs = append(errs, err)

@@ -240,8 +240,10 @@ func (e *Engine) syncAttempt(ctx context.Context, a journal.Attempt) error {
 				return errNoChange
 			}
 			x.State, x.Reason, x.Message, x.Attention = journal.Recorded, "recorded", e.say.Paid(x.Amount, due), false
+			x.Answer = "Odoo: payment line added, order completed"
 			if due > 0 {
 				x.Reason = ReasonPartiallyPaid
+				x.Answer = "Odoo: payment line added, " + MXN(due) + " still due"
 			}
 			x.AddPaymentUntil = time.Time{} // the line is there: nothing is in flight any more
 			return nil

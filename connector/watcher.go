@@ -65,6 +65,8 @@ func (e *Engine) WatchOnce(ctx, stop context.Context) (int, error) {
 	}
 	var starts []startRequest
 	var errs []error
+	// What the watcher does answers the order's flag: the cashier asked.
+	ctx = WithActor(ctx, journal.ActorCashier)
 	for _, o := range orders {
 		switch o.Flag {
 		case StateRequested:
