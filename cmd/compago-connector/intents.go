@@ -23,6 +23,7 @@ The journal's payment attempts, for the admin:
 
   list   [--state S] [--order N] [--since D] [--format table|json]
   show   <attempt id | externalId | intent id> [--format text|json]   the attempt and its history
+  export --since D [--until D] --format jsonl|csv                     every transition of every attempt (audit)
   retry  <attempt id | externalId | intent id> [--force]             ask the daemon for a new attempt
   cancel <attempt id | externalId | intent id>                       ask the daemon to cancel
   settle <attempt id | externalId> --charged|--not-charged --note "what you checked"
@@ -87,8 +88,10 @@ func runIntents(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		err = c.cancel(ctx, pos)
 	case "settle":
 		err = c.settle(ctx, pos)
+	case "export":
+		err = c.export(ctx, pos)
 	default:
-		err = fmt.Errorf("unknown command %q: want list, show, retry, cancel or settle", sub)
+		err = fmt.Errorf("unknown command %q: want list, show, export, retry, cancel or settle", sub)
 	}
 	var code exitCode
 	if err != nil && !errors.As(err, &code) {
@@ -98,18 +101,19 @@ func runIntents(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 type intentsFlags struct {
-	state, since, format string
-	order                int64
-	force                bool
-	charged, notCharged  bool
-	note                 string
+	state, since, until, format string
+	order                       int64
+	force                       bool
+	charged, notCharged         bool
+	note                        string
 }
 
 func (f *intentsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.state, "state", "", "list: only attempts in this state (creating, pending, cancelling, confirmed, recorded, cancelled, expired, failed, unknown)")
 	fs.Int64Var(&f.order, "order", 0, "list: only this order's attempts; show, retry, cancel: the order's latest attempt")
-	fs.StringVar(&f.since, "since", "", "list: only attempts begun in this window (24h, 7d, 2026-11-25)")
-	fs.StringVar(&f.format, "format", "", "list: table or json; show: text or json")
+	fs.StringVar(&f.since, "since", "", "list: only attempts begun in this window; export: transitions from then (24h, 7d, 2026-11-25)")
+	fs.StringVar(&f.until, "until", "", "export: transitions before then (a date, a duration ago, or an RFC 3339 time; default now)")
+	fs.StringVar(&f.format, "format", "", "list: table or json; show: text or json; export: jsonl or csv")
 	fs.BoolVar(&f.force, "force", false, "retry: retry an attempt whose outcome is unknown (check Compago and the terminal first)")
 	fs.BoolVar(&f.charged, "charged", false, "settle: the card was charged (recorded in Odoo by hand, or refunded)")
 	fs.BoolVar(&f.notCharged, "not-charged", false, "settle: the card was not charged")
