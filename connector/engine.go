@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -39,12 +40,21 @@ type Config struct {
 
 	// Shared is true when several daemons share the journal (PostgreSQL):
 	// work is then leased in the journal (see ownership.go).
-	Shared      bool
-	Owner       string        // this daemon's name in the leases; default host/pid/random
-	PollLease   time.Duration // default 4 poll intervals (min 10s): takeover time of a dead daemon's polls
-	CreateLease time.Duration // default 2m: longer than a create with its retries
-	SyncLease   time.Duration // default 3m: longer than every Odoo call of one recording
-	WatchLease  time.Duration // default 3 watch intervals (min 2s); the daemon sets odoo.timeout + interval + margin
+	Shared bool
+	Owner  string // this daemon's name in the leases; default host/pid/random
+
+	// JournalID is the journal's identity (journal.Store.Identity): the
+	// daemon records in Odoo that this journal works the database, and
+	// refuses to start while another live daemon with another journal
+	// does (worksite.go). "" turns the check off (tests of one engine).
+	JournalID     string
+	Host          string        // this machine's name in that record; default os.Hostname
+	WorksiteBeat  time.Duration // how often the record is renewed; default 30s
+	WorksiteStale time.Duration // a record not renewed for this long is a dead daemon's; default 3 beats
+	PollLease     time.Duration // default 4 poll intervals (min 10s): takeover time of a dead daemon's polls
+	CreateLease   time.Duration // default 2m: longer than a create with its retries
+	SyncLease     time.Duration // default 3m: longer than every Odoo call of one recording
+	WatchLease    time.Duration // default 3 watch intervals (min 2s); the daemon sets odoo.timeout + interval + margin
 
 	// OdooTimeout bounds one add_payment call (odoo.timeout); default 30s.
 	OdooTimeout time.Duration
@@ -92,6 +102,15 @@ func (c *Config) setDefaults() {
 	}
 	if c.Owner == "" {
 		c.Owner = defaultOwner()
+	}
+	if c.Host == "" {
+		c.Host, _ = os.Hostname()
+	}
+	if c.WorksiteBeat <= 0 {
+		c.WorksiteBeat = 30 * time.Second
+	}
+	if c.WorksiteStale <= 0 {
+		c.WorksiteStale = 3 * c.WorksiteBeat
 	}
 	if c.PollLease <= 0 {
 		c.PollLease = max(4*c.PollInterval, 10*time.Second)
@@ -191,6 +210,18 @@ func New(cfg Config, j Journal, o Odoo, c Compago) (*Engine, error) {
 // flight finish within the drain timeout, and returns nil. Errors of single
 // steps are logged and retried; Run itself fails only if it cannot start.
 func (e *Engine) Run(ctx context.Context) error {
+	if e.cfg.JournalID != "" {
+		if err := e.claimWorksite(ctx); err != nil {
+			return err
+		}
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.OdooTimeout)
+			defer cancel()
+			e.releaseWorksite(ctx)
+		}()
+	}
+	ctx, stopRun := context.WithCancelCause(ctx)
+	defer stopRun(nil)
 	// Work in flight uses its own context so that a SIGTERM does not cut a
 	// Compago create or an Odoo write in half: it is cancelled only when
 	// the drain timeout is over.
@@ -212,6 +243,13 @@ func (e *Engine) Run(ctx context.Context) error {
 		}()
 	}
 	e.sweeper.start(workCtx)
+	if e.cfg.JournalID != "" {
+		loops.Add(1)
+		go func() {
+			defer loops.Done()
+			e.worksiteLoop(ctx, stopRun)
+		}()
+	}
 	<-ctx.Done()
 	e.log.Info().Msg("stopping: no new work taken, finishing work in flight")
 	sweepDone := e.sweeper.stop()
@@ -230,6 +268,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.log.Warn().Dur("drain_timeout", e.cfg.DrainTimeout).Msg("work still in flight at the drain timeout: cancelled; the journal resumes it on the next start")
 		cancelWork()
 		<-drained
+	}
+	if cause := context.Cause(ctx); errors.Is(cause, errWorksiteLost) {
+		return cause
 	}
 	return nil
 }

@@ -82,6 +82,11 @@ func runEngine(ctx context.Context, cfg *config.Config, log zerolog.Logger) erro
 	ec := engineConfig(cfg, log)
 	ec.Observer = ops.observer
 	ec.Shared = cfg.Store.Driver == "postgres"
+	// The journal's identity goes in Odoo's record of who works the
+	// database: a daemon with another journal is refused (worksite.go).
+	if ec.JournalID, err = j.Identity(ctx); err != nil {
+		return err
+	}
 	if cfg.Sweep.ReportDir != "" {
 		ec.DailyReport, ec.DailySchedule = dailyReport(cfg, j, oc, cc, log), cfg.Sweep.ReportSchedule
 	}
