@@ -114,6 +114,13 @@ func checkOdoo(ctx context.Context, cfg *config.Config, line func(bool, string, 
 		line(false, "payment method", fmt.Sprintf("%v (connector.payment_method)", err))
 	} else {
 		line(true, "payment method", fmt.Sprintf("%q is id %d, allowed in %d POS configs", cfg.Connector.PaymentMethod, id, len(configs)))
+		findings, err := connector.CheckCurrencies(ctx, oc, id, configs)
+		if err != nil {
+			line(false, "currency", err.Error())
+		}
+		for _, f := range findings {
+			line(f.OK, "currency of "+f.What, f.Detail)
+		}
 	}
 }
 

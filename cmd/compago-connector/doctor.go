@@ -208,6 +208,18 @@ func (d *doctor) checkOdooSetup(ctx context.Context, cfg *config.Config, oc *odo
 		return
 	}
 	d.ok("payment method", fmt.Sprintf("%q is id %d", cfg.Connector.PaymentMethod, methodID))
+	findings, err := connector.CheckCurrencies(ctx, oc, methodID, allowed)
+	if err != nil {
+		d.fail("currency", err.Error(), "give the Odoo user read access to res.company, account.journal and pos.config")
+	}
+	for _, f := range findings {
+		if f.OK {
+			d.ok("currency of "+f.What, f.Detail)
+		} else {
+			d.fail("currency of "+f.What, f.Detail, "Compago charges Mexican pesos only: use an MXN journal for the "+
+				cfg.Connector.PaymentMethod+" payment method and its points of sale (Accounting > Configuration > Journals), or do not offer it there")
+		}
+	}
 	var configs []struct {
 		ID   int64  `json:"id"`
 		Name string `json:"name"`

@@ -1,0 +1,23 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// Compago charges pesos only: `check` reads the company's currency and the
+// Compago payment method's journal's, and fails on one in another
+// currency before a cashier meets a refused order.
+func TestCheckFailsOnAJournalCompagoCannotCharge(t *testing.T) {
+	w := startAdminWorld(t)
+	out, _, code := w.admin("check")
+	if code != 0 || !strings.Contains(out, "OK   currency of company My Company: MXN") {
+		t.Fatalf("check of an MXN install (exit %d):\n%s", code, out)
+	}
+	journal := w.exec("pos.payment.method", "read", []any{[]any{w.seed.PaymentMethodID}, []any{"journal_id"}}, nil).([]any)[0].(map[string]any)["journal_id"].([]any)[0]
+	w.exec("account.journal", "write", []any{[]any{journal}, map[string]any{"currency_id": 1}}, nil) // USD
+	out, _, code = w.admin("check")
+	if code != 1 || !strings.Contains(out, "FAIL currency of payment method journal Compago: USD") {
+		t.Fatalf("check of a USD Compago journal (exit %d), want a FAIL line naming USD:\n%s", code, out)
+	}
+}
