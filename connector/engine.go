@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/compago-odoo/connector/odoo"
 )
 
 // Config holds what the engine needs to know; cmd/compago-connector builds
@@ -210,10 +212,22 @@ func New(cfg Config, j Journal, o Odoo, c Compago) (*Engine, error) {
 // flight finish within the drain timeout, and returns nil. Errors of single
 // steps are logged and retried; Run itself fails only if it cannot start.
 func (e *Engine) Run(ctx context.Context) error {
-	if e.cfg.JournalID != "" {
-		if err := e.claimWorksite(ctx); err != nil {
+	guard := e.cfg.JournalID != ""
+	if guard {
+		err := e.claimWorksite(ctx)
+		switch {
+		case odoo.IsAccessDenied(err):
+			// An Odoo user without the right to system parameters: the
+			// daemon works as before this check existed, and says what
+			// it cannot guard against (doctor says it too).
+			e.log.Error().Err(err).Msg("ATTENTION: cannot record in Odoo which journal works this database (system parameter " +
+				WorksiteKey + "): a second daemon with another journal would not be stopped; give the Odoo user access to it")
+			guard = false
+		case err != nil:
 			return err
 		}
+	}
+	if guard {
 		defer func() {
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.OdooTimeout)
 			defer cancel()
@@ -243,7 +257,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		}()
 	}
 	e.sweeper.start(workCtx)
-	if e.cfg.JournalID != "" {
+	if guard {
 		loops.Add(1)
 		go func() {
 			defer loops.Done()

@@ -102,7 +102,9 @@ func (e *Engine) writeWorksite(ctx context.Context, id int64, w worksite) error 
 
 // claimWorksite records that this daemon's journal works the database, or
 // fails with ErrWorksiteTaken naming the live daemon that does.
-func (e *Engine) claimWorksite(ctx context.Context) error {
+func (e *Engine) claimWorksite(ctx context.Context) error { return e.claimWorksiteOnce(ctx, false) }
+
+func (e *Engine) claimWorksiteOnce(ctx context.Context, retried bool) error {
 	now := e.cfg.Now().UTC()
 	cur, id, ok, err := e.readWorksite(ctx)
 	if err != nil {
@@ -126,6 +128,11 @@ func (e *Engine) claimWorksite(ctx context.Context) error {
 			Msg("taking over this Odoo database from a daemon with another journal that has given no sign of life; its unfinished attempts are in its own journal")
 	}
 	if err := e.writeWorksite(ctx, id, mine); err != nil {
+		if id == 0 && !retried {
+			// Another daemon created the record between our read and
+			// our create (Odoo's unique key refused ours): read it.
+			return e.claimWorksiteOnce(ctx, true)
+		}
 		return err
 	}
 	e.log.Info().Str("journal", shortID(e.cfg.JournalID)).Msg("working this Odoo database")
@@ -195,4 +202,18 @@ func shortID(id string) string {
 		return id[:12]
 	}
 	return id
+}
+
+// Worker is who works an Odoo database, as its record says (doctor).
+type Worker struct {
+	Journal, Host, Owner string
+	Since, Beat          time.Time
+}
+
+// WorkerOf reads the record of who works the Odoo database; ok is false
+// when there is none.
+func WorkerOf(ctx context.Context, o Odoo) (w Worker, ok bool, err error) {
+	e := &Engine{odoo: o}
+	cur, _, ok, err := e.readWorksite(ctx)
+	return Worker{Journal: cur.Journal, Host: cur.Host, Owner: cur.Owner, Since: cur.Since, Beat: cur.Beat}, ok, err
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/compago-odoo/connector/connector"
 	"strings"
 	"testing"
 )
@@ -19,5 +20,16 @@ func TestCheckFailsOnAJournalCompagoCannotCharge(t *testing.T) {
 	out, _, code = w.admin("check")
 	if code != 1 || !strings.Contains(out, "FAIL currency of payment method journal Compago: USD") {
 		t.Fatalf("check of a USD Compago journal (exit %d), want a FAIL line naming USD:\n%s", code, out)
+	}
+}
+
+// doctor says which daemon works the Odoo database (host, journal, since).
+func TestDoctorNamesTheDaemonThatWorksTheDatabase(t *testing.T) {
+	w := startAdminWorld(t)
+	w.exec("ir.config_parameter", "create", []any{map[string]any{"key": connector.WorksiteKey,
+		"value": `{"journal":"0123456789abcdef","host":"till-2","owner":"till-2/77","since":"2026-11-27T08:00:00Z","beat":"2026-11-27T09:00:00Z"}`}}, nil)
+	out, _, _ := w.admin("doctor")
+	if !strings.Contains(out, "database worker: host till-2, journal 0123456789ab, since") {
+		t.Fatalf("doctor does not name the daemon that works the database:\n%s", out)
 	}
 }

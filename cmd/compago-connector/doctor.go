@@ -243,6 +243,41 @@ func (d *doctor) checkOdooSetup(ctx context.Context, cfg *config.Config, oc *odo
 		}
 	}
 	d.checkTerminals(ctx, cfg, known, j)
+	d.checkWorker(ctx, oc, j)
+}
+
+// checkWorker reads Odoo's record of which journal works the database
+// (connector.WorksiteKey): the daemon needs to read and write it, and one
+// with another journal than this install's is refused while it lives.
+func (d *doctor) checkWorker(ctx context.Context, oc *odoo.Client, j *journal.SQLite) {
+	const what = "database worker"
+	w, ok, err := connector.WorkerOf(ctx, oc)
+	switch {
+	case err != nil:
+		d.fail(what, err.Error(), "give the Odoo user read and write access to the system parameter "+connector.WorksiteKey+
+			" (ir.config_parameter); without it a second daemon with another journal is not stopped")
+		return
+	case !ok:
+		d.ok(what, "no daemon works this Odoo database now")
+		return
+	}
+	desc := fmt.Sprintf("host %s, journal %s, since %s, last sign of life %s", w.Host, shortJournal(w.Journal),
+		w.Since.Local().Format(time.RFC3339), w.Beat.Local().Format(time.RFC3339))
+	if j != nil {
+		if mine, err := j.Identity(ctx); err == nil && mine != w.Journal {
+			d.fail(what, "another journal works this Odoo database: "+desc,
+				"stop the daemon on "+w.Host+" first, or share one PostgreSQL journal; this one refuses to start beside it")
+			return
+		}
+	}
+	d.ok(what, desc)
+}
+
+func shortJournal(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
 }
 
 // checkTerminals checks each connector.terminals entry. The Compago API
