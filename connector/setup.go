@@ -119,3 +119,40 @@ func addMissingStates(ctx context.Context, o Odoo, fieldID int64, optIDs []int64
 	}
 	return added, nil
 }
+
+// MissingStates lists the x_compago_state values the field's selection in
+// Odoo lacks (a field made by an older build; a char field lacks none):
+// the daemon could not write them, so `check` and `doctor` say to run
+// setup again.
+func MissingStates(ctx context.Context, o Odoo, f Fields) ([]string, error) {
+	var fields []struct {
+		TType string  `json:"ttype"`
+		Opts  []int64 `json:"selection_ids"`
+	}
+	if err := o.SearchRead(ctx, "ir.model.fields", odoo.And(odoo.Cond("model", "=", "pos.order"), odoo.Cond("name", "=", f.State)),
+		odoo.Query{Fields: []string{"ttype", "selection_ids"}, Limit: 1}, &fields); err != nil {
+		return nil, fmt.Errorf("read the states of pos.order.%s: %w", f.State, err)
+	}
+	if len(fields) == 0 || fields[0].TType != "selection" {
+		return nil, nil
+	}
+	var opts []struct {
+		Value string `json:"value"`
+	}
+	if len(fields[0].Opts) > 0 {
+		if err := o.Read(ctx, "ir.model.fields.selection", fields[0].Opts, []string{"value"}, &opts); err != nil {
+			return nil, fmt.Errorf("read the states of pos.order.%s: %w", f.State, err)
+		}
+	}
+	have := map[string]bool{}
+	for _, op := range opts {
+		have[op.Value] = true
+	}
+	var missing []string
+	for _, s := range States {
+		if !have[s[0]] {
+			missing = append(missing, s[0])
+		}
+	}
+	return missing, nil
+}

@@ -33,3 +33,22 @@ func TestDoctorNamesTheDaemonThatWorksTheDatabase(t *testing.T) {
 		t.Fatalf("doctor does not name the daemon that works the database:\n%s", out)
 	}
 }
+
+// A database set up by an older build lacks the partially_paid state:
+// check says to run setup again, and setup fixes it.
+func TestCheckAsksForSetupWhenAStateIsMissing(t *testing.T) {
+	w := startAdminWorld(t)
+	ids := w.exec("ir.model.fields.selection", "search", []any{[]any{
+		[]any{"field_id.name", "=", "x_compago_state"}, []any{"value", "=", connector.StatePartiallyPaid}}}, nil)
+	w.exec("ir.model.fields.selection", "unlink", []any{ids}, nil)
+	out, _, code := w.admin("check")
+	if code != 1 || !strings.Contains(out, "FAIL states: x_compago_state lacks partially_paid; run `compago-connector setup`") {
+		t.Fatalf("check of an older database (exit %d):\n%s", code, out)
+	}
+	if _, errOut, code := w.admin("setup"); code != 0 {
+		t.Fatalf("setup: exit %d: %s", code, errOut)
+	}
+	if out, _, code := w.admin("check"); code != 0 || strings.Contains(out, "FAIL") {
+		t.Fatalf("check after setup (exit %d):\n%s", code, out)
+	}
+}

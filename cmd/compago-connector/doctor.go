@@ -201,6 +201,11 @@ func (d *doctor) checkOdooSetup(ctx context.Context, cfg *config.Config, oc *odo
 		d.fail("fields", fmt.Sprintf("%d of %d Compago fields on pos.order", len(present), len(names)), "run `compago-connector setup`")
 	default:
 		d.ok("fields", fmt.Sprintf("all %d Compago fields present on pos.order", len(names)))
+		if missing, err := connector.MissingStates(ctx, oc, fields); err != nil {
+			d.fail("states", err.Error(), "give the Odoo user read access to ir.model.fields")
+		} else if len(missing) > 0 {
+			d.fail("states", fields.State+" lacks "+strings.Join(missing, ", "), "run `compago-connector setup` again (after an upgrade it adds the new states)")
+		}
 	}
 	methodID, allowed, err := connector.FindPaymentMethod(ctx, oc, cfg.Connector.PaymentMethod)
 	if err != nil {
