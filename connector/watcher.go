@@ -283,7 +283,7 @@ func (e *Engine) startAttempts(ctx, stop context.Context, starts []startRequest)
 		}
 		crashPoint(CrashAfterBegin)
 		e.log.Info().Int64("order", a.OrderID).Int("attempt", a.Seq).Str("external_id", a.ExternalID).
-			Str("terminal", a.Terminal).Int64("amount_centavos", a.Amount).Msg("payment requested")
+			Str("terminal", a.Terminal).Int64("amount_centavos", a.Amount).Str("currency", o.Currency).Msg("payment requested")
 		e.syncer.poke()
 		e.startCreate(stop, a.ID)
 	}
