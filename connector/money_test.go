@@ -7,6 +7,8 @@ import (
 	"github.com/compago-odoo/connector/compago"
 	"github.com/compago-odoo/connector/connector"
 	"github.com/compago-odoo/connector/connector/simworld"
+	"github.com/compago-odoo/connector/odoo"
+	"github.com/compago-odoo/connector/odoo/odootest"
 )
 
 // Money rules the daemon enforces before and after a charge (issue 14).
@@ -137,4 +139,28 @@ func TestSetupAddsTheNewStateToAnOlderSelection(t *testing.T) {
 	if res, err := connector.EnsureFields(t.Context(), w.OdooClient(), connector.DefaultFields()); err != nil || len(res.StatesAdded) != 0 {
 		t.Errorf("setup again added %v (%v), want nothing", res.StatesAdded, err)
 	}
+}
+
+// On real Odoo: the order's currency is read, a partial payment is shown
+// as partially_paid (the selection setup made takes it), and the daemon
+// records in a system parameter which journal works the database.
+func TestRealOdooPartialPaymentAndTheWorkerRecord(t *testing.T) {
+	odootest.Each(t, func(t *testing.T, version string) {
+		o := odootest.Start(t, version, odootest.Options{})
+		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC})
+		j, id := openJournal(t, w.JournalPath)
+		w.startDaemonOn(j, func(c *connector.Config) { c.JournalID = id })
+		simworld.WaitFor(t, "the daemon's record in Odoo", func() bool {
+			v := w.worker()
+			return v != nil && v["journal"] == id
+		})
+		order := w.NewOrder(100, nil)
+		w.Flag(order, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001", "x_compago_amount": 33.34})
+		w.WaitState(order, connector.StatePending)
+		w.Compago.ApproveTerminal("TERMINAL-001")
+		got := w.WaitState(order, connector.StatePartiallyPaid)
+		if msg, _ := got["x_compago_message"].(string); !strings.Contains(msg, "66.66 MXN") {
+			t.Errorf("the cashier reads %q, want 66.66 MXN still due", msg)
+		}
+	})
 }
