@@ -43,6 +43,7 @@ type Config struct {
 		WatchInterval    time.Duration     // connector.watch_interval: time between searches for flagged orders
 		Terminals        map[string]string // connector.terminals: pos.config name -> default terminal serial
 		ExternalIDPrefix string            // connector.external_id_prefix: first part of every externalId
+		Language         string            // connector.language: es_MX or en, the language of x_compago_message
 		Fields           map[string]string // connector.fields: default x_compago_* name -> name used in Odoo
 		// The leases of work among daemons sharing a PostgreSQL journal
 		// (alone on SQLite nothing is leased): how long a daemon owns a
@@ -99,6 +100,7 @@ func Defaults() *Config {
 	c.Compago.LateChargeGrace = 2 * time.Minute
 	c.Compago.MaxPolls = 16
 	c.Connector.PaymentMethod = "Compago"
+	c.Connector.Language = "es_MX" // Compago's shops are in Mexico
 	c.Connector.WatchInterval = time.Second
 	c.Connector.Terminals = map[string]string{}
 	c.Connector.Fields = map[string]string{}
@@ -107,7 +109,7 @@ func Defaults() *Config {
 	c.Connector.SyncLease = 3 * time.Minute
 	c.Connector.WatchLease = 45 * time.Second
 	c.Sweep.Schedule = "@every 1m"
-	c.Sweep.Retention = 90 * 24 * time.Hour
+	c.Sweep.Retention = DefaultRetention
 	c.Sweep.StuckAfter = 2 * time.Minute
 	c.Sweep.ReportSchedule = "55 23 * * *"
 	c.Store.Driver = "sqlite"
@@ -117,6 +119,11 @@ func Defaults() *Config {
 	c.Log.Format = "json"
 	return c
 }
+
+// DefaultRetention keeps a settled payment's journal rows, and so its audit
+// trail (intents export), for 550 days: longer than a card dispute window
+// (chargebacks may be raised up to 540 days after the sale).
+const DefaultRetention = 550 * 24 * time.Hour
 
 // odooFields are the fields of the Odoo contract on pos.order (DESIGN.md),
 // by their default names: the keys connector.fields may rename.

@@ -37,6 +37,10 @@
 //     defaults to odoo.database lowercased with every run of other
 //     characters made one "-", at most 24 characters ("odoo" if nothing is
 //     left); a configured prefix may also hold upper case and "_".
+//   - connector.language is es_MX (the default: Compago's shops are in
+//     Mexico) or en, the language of the cashier's sentences. The default
+//     sweep.retention is 550 days, longer than a card dispute window: the
+//     journal's events are the audit trail (intents export).
 //   - store.driver is sqlite (one daemon, store.path) or postgres (several
 //     daemons share one journal, store.dsn). The DSN is a secret like the
 //     passwords (store.dsn_file, the credential store-dsn), since it

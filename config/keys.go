@@ -52,6 +52,7 @@ var keys = []key{
 	{"connector.watch_interval", kindDuration, "time between searches for flagged orders", func(c *Config) any { return &c.Connector.WatchInterval }},
 	{"connector.terminals", kindMap, "default terminal per POS: name=SERIAL,...", func(c *Config) any { return &c.Connector.Terminals }},
 	{"connector.external_id_prefix", kindString, "externalId prefix (default: derived from odoo.database)", func(c *Config) any { return &c.Connector.ExternalIDPrefix }},
+	{"connector.language", kindString, "language of the cashier's sentences in x_compago_message: es_MX or en", func(c *Config) any { return &c.Connector.Language }},
 	{"connector.fields", kindMap, "renamed pos.order fields: x_compago_state=x_my_state,...", func(c *Config) any { return &c.Connector.Fields }},
 	{"connector.poll_lease", kindDuration, "lease on polling one intent (PostgreSQL groups): at least compago.timeout + compago.poll_interval", func(c *Config) any { return &c.Connector.PollLease }},
 	{"connector.create_lease", kindDuration, "lease on one Compago create (PostgreSQL groups): at least 4 tries x compago.timeout + 45s", func(c *Config) any { return &c.Connector.CreateLease }},

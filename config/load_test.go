@@ -389,7 +389,7 @@ func TestRedactedListsEveryKeyWithoutSecrets(t *testing.T) {
 			t.Errorf("Redacted() lacks %s", k.name)
 		}
 	}
-	if r["odoo.password"] != "[redacted]" || r["sweep.retention"] != "2160h" {
+	if r["odoo.password"] != "[redacted]" || r["sweep.retention"] != "13200h" {
 		t.Errorf("odoo.password = %v, sweep.retention = %v", r["odoo.password"], r["sweep.retention"])
 	}
 	for key, v := range r {

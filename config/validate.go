@@ -106,6 +106,9 @@ func (c *Config) validateConnector(v *validator) {
 	case len(p) > maxPrefix || !prefixPattern.MatchString(p):
 		v.failf("connector.external_id_prefix", "must be 1 to %d letters, digits, '-' or '_', starting with a letter or digit, got %q", maxPrefix, p)
 	}
+	if l := c.Connector.Language; l != "es_MX" && l != "en" {
+		v.failf("connector.language", "must be es_MX or en, got %q", l)
+	}
 	c.validateFields(v)
 }
 

@@ -16,7 +16,7 @@ func (e *Engine) cancelRequested(ctx context.Context, o order, readStart time.Ti
 	latest, err := e.journal.Latest(ctx, o.ID)
 	if errors.Is(err, journal.ErrNotFound) {
 		return e.odoo.Write(ctx, "pos.order", []int64{o.ID}, map[string]any{
-			e.cfg.Fields.State: StateCancelled, e.cfg.Fields.Message: msgNothingToCancel(),
+			e.cfg.Fields.State: StateCancelled, e.cfg.Fields.Message: e.say.NothingToCancel(),
 		})
 	}
 	if err != nil {
@@ -31,7 +31,7 @@ func (e *Engine) cancelRequested(ctx context.Context, o order, readStart time.Ti
 			if a.State != journal.Creating && a.State != journal.Pending {
 				return errNoChange
 			}
-			a.State, a.Reason, a.Message = journal.Cancelling, "cashier", msgCancelling()
+			a.State, a.Reason, a.Message = journal.Cancelling, "cashier", e.say.Cancelling()
 			return nil
 		})
 		if err != nil || !changed {
@@ -46,10 +46,10 @@ func (e *Engine) cancelRequested(ctx context.Context, o order, readStart time.Ti
 	case journal.Cancelling:
 		return nil
 	case journal.Confirmed:
-		return e.setMessage(ctx, latest.ID, "charged_before_cancel", msgAlreadyConfirmed(latest.Amount))
+		return e.setMessage(ctx, latest.ID, "charged_before_cancel", e.say.AlreadyConfirmed(latest.Amount))
 	case journal.Recorded:
 		if synced {
-			return e.touch(ctx, latest.ID, msgCannotCancelPaid())
+			return e.touch(ctx, latest.ID, e.say.CannotCancelPaid())
 		}
 		return nil
 	default:
@@ -130,7 +130,7 @@ func (e *Engine) cancelNotFound(ctx context.Context, a journal.Attempt, cerr err
 		if x.State != journal.Cancelling {
 			return errNoChange
 		}
-		x.State, x.Reason, x.Message = journal.Unknown, "intent_not_found", msgCancelNotFound()
+		x.State, x.Reason, x.Message = journal.Unknown, "intent_not_found", e.say.CancelNotFound()
 		return nil
 	})
 	if err == nil {

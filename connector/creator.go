@@ -109,9 +109,10 @@ func (e *Engine) learnIntent(ctx context.Context, id int64, intentID string) (jo
 		a.IntentID = intentID
 		switch {
 		case a.State == journal.Creating:
-			a.State, a.Reason, a.Message = journal.Pending, "", msgWaiting(a.Amount, a.Terminal)
+			a.State, a.Reason, a.Message = journal.Pending, "", e.say.Waiting(a.Amount, a.Terminal)
+			a.Answer = "Compago: created " + intentID
 		case a.State == journal.Unknown && a.Settled == "":
-			a.State, a.Reason, a.Message = journal.Pending, "late_create_answer", msgWaiting(a.Amount, a.Terminal)
+			a.State, a.Reason, a.Message = journal.Pending, "late_create_answer", e.say.Waiting(a.Amount, a.Terminal)
 			a.Attention = false
 		}
 		return nil
@@ -226,7 +227,7 @@ func (e *Engine) withdrawMismatch(ctx context.Context, a journal.Attempt, in *co
 			if x.IntentID != "" || x.State.Final() {
 				return errNoChange
 			}
-			x.State, x.Reason, x.Message = journal.Unknown, "create_mismatch", msgCreateForeign()
+			x.State, x.Reason, x.Message = journal.Unknown, "create_mismatch", e.say.CreateForeign()
 			return nil
 		})
 		return err
@@ -239,7 +240,7 @@ func (e *Engine) withdrawMismatch(ctx context.Context, a journal.Attempt, in *co
 		if in.Amount > 0 {
 			x.Amount = in.Amount
 		}
-		x.State, x.Reason, x.Message = journal.Cancelling, "create_mismatch", msgCreateMismatch(why)
+		x.State, x.Reason, x.Message = journal.Cancelling, "create_mismatch", e.say.CreateMismatch(why)
 		return nil
 	})
 	if err != nil || !changed {
@@ -292,14 +293,14 @@ func (e *Engine) holdForPrevious(ctx context.Context, a journal.Attempt) (bool, 
 				if x.IntentID != "" || x.State != journal.Cancelling {
 					return errNoChange
 				}
-				x.State, x.Reason, x.Message = journal.Cancelled, "cashier", msgCancelled() // nothing was sent
+				x.State, x.Reason, x.Message = journal.Cancelled, "cashier", e.say.Cancelled() // nothing was sent
 				return nil
 			})
 			return true, err
 		}
 		wait := e.graceEnd(p).Sub(now)
 		e.createBackoff.failed(a.ID, now, wait)
-		return true, e.setMessage(ctx, a.ID, "held", msgHeld(wait.Round(time.Second).String()))
+		return true, e.setMessage(ctx, a.ID, "held", e.say.Held(wait.Round(time.Second).String()))
 	}
 	return false, nil
 }
@@ -354,7 +355,7 @@ func (e *Engine) endHeld(ctx context.Context, a journal.Attempt, amount int64) b
 		if x.IntentID != "" || (x.State != journal.Creating && x.State != journal.Cancelling) {
 			return errNoChange
 		}
-		x.State, x.Reason, x.Message = journal.Failed, "previous_charged", msgPreviousCharged(amount)
+		x.State, x.Reason, x.Message = journal.Failed, "previous_charged", e.say.PreviousCharged(amount)
 		return nil
 	})
 	return err == nil && x.State.Final()
@@ -397,20 +398,20 @@ func (e *Engine) createFailed(ctx context.Context, a journal.Attempt, err error)
 	case errors.Is(err, compago.ErrDuplicateExternalID):
 		// The intent exists (an earlier try reached Compago) but its id was
 		// never received, and Compago cannot be asked by externalId.
-		final, reason, msg = journal.Unknown, "duplicate_external_id", msgUnknown()
+		final, reason, msg = journal.Unknown, "duplicate_external_id", e.say.Unknown()
 		e.log.Error().Int64("order", a.OrderID).Str("external_id", a.ExternalID).Str("terminal", a.Terminal).
 			Msg("ATTENTION: Compago has an intent for this externalId whose id is unknown; check the terminal and Compago")
 	case errors.Is(err, compago.ErrTerminalNotFound):
-		final, reason, msg = journal.Failed, "terminal_not_found", msgTerminalNotFound(a.Terminal)
+		final, reason, msg = journal.Failed, "terminal_not_found", e.say.TerminalNotFound(a.Terminal)
 	case errors.Is(err, compago.ErrUnauthorized), errors.Is(err, compago.ErrNoOrganization):
-		final, reason, msg = journal.Failed, "unauthorized", msgUnauthorized()
+		final, reason, msg = journal.Failed, "unauthorized", e.say.Unauthorized()
 		e.log.Error().Err(err).Msg("Compago rejected the API key: check compago.api_key")
 	case errors.Is(err, compago.ErrCurrency), errors.Is(err, compago.ErrValidation):
 		text := "invalid request"
 		if apiErr != nil && apiErr.Message != "" {
 			text = apiErr.Message
 		}
-		final, reason, msg = journal.Failed, "refused", msgRefused(text)
+		final, reason, msg = journal.Failed, "refused", e.say.Refused(text)
 	default:
 		// Outcome unknown, Compago unavailable or rate limited: the same
 		// externalId is tried again later, which is safe.
@@ -421,10 +422,10 @@ func (e *Engine) createFailed(ctx context.Context, a journal.Attempt, err error)
 		// Only an attempt still waiting for its create is retried: one
 		// that another daemon ended meanwhile keeps its final message.
 		_, _, setErr := e.transition(ctx, a.ID, func(x *journal.Attempt) error {
-			if x.State.Final() || x.IntentID != "" || (x.Reason == "retrying" && x.Message == msgCreateRetrying()) {
+			if x.State.Final() || x.IntentID != "" || (x.Reason == "retrying" && x.Message == e.say.CreateRetrying()) {
 				return errNoChange
 			}
-			x.Reason, x.Message = "retrying", msgCreateRetrying()
+			x.Reason, x.Message = "retrying", e.say.CreateRetrying()
 			return nil
 		})
 		if setErr != nil {
@@ -434,13 +435,14 @@ func (e *Engine) createFailed(ctx context.Context, a journal.Attempt, err error)
 	}
 	e.createBackoff.forget(a.ID)
 	if a.State == journal.Cancelling && final == journal.Failed {
-		final, reason, msg = journal.Cancelled, "cashier", msgCancelled() // nothing was created
+		final, reason, msg = journal.Cancelled, "cashier", e.say.Cancelled() // nothing was created
 	}
 	_, _, terr := e.transition(ctx, a.ID, func(x *journal.Attempt) error {
 		if x.State.Final() || x.IntentID != "" {
 			return errNoChange
 		}
 		x.State, x.Reason, x.Message = final, reason, msg
+		x.Answer = errorAnswer("Compago", err)
 		return nil
 	})
 	return terr

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/compago-odoo/connector/odoo"
 )
 
 // Config holds what the engine needs to know; cmd/compago-connector builds
@@ -19,14 +22,18 @@ type Config struct {
 	MaxPolls         int               // bound on concurrent Compago calls
 	Terminals        map[string]string // pos.config name → default terminal serial
 	ExternalIDPrefix string            // names the Odoo database in every externalId
-	Fields           Fields
-	SweepSchedule    string        // robfig/cron/v3 spec
-	Retention        time.Duration // final attempts older than this are pruned; 0 keeps them
-	StuckAfter       time.Duration // write-aheads and outbox items older than this are swept
-	DrainTimeout     time.Duration // how long Run waits for work in flight after ctx ends
-	Now              func() time.Time
-	Logger           zerolog.Logger
-	Observer         Observer // metrics and health; nil: none
+	// Language of the sentences written to x_compago_message
+	// (connector.language); "" is English. The configuration's default is
+	// es_MX, for the Mexican shops Compago serves.
+	Language      Lang
+	Fields        Fields
+	SweepSchedule string        // robfig/cron/v3 spec
+	Retention     time.Duration // final attempts older than this are pruned; 0 keeps them
+	StuckAfter    time.Duration // write-aheads and outbox items older than this are swept
+	DrainTimeout  time.Duration // how long Run waits for work in flight after ctx ends
+	Now           func() time.Time
+	Logger        zerolog.Logger
+	Observer      Observer // metrics and health; nil: none
 
 	// DailyReport, when set, runs on DailySchedule (cron) on one daemon of
 	// the group: the cmd wires the reconciliation report to a file.
@@ -35,12 +42,21 @@ type Config struct {
 
 	// Shared is true when several daemons share the journal (PostgreSQL):
 	// work is then leased in the journal (see ownership.go).
-	Shared      bool
-	Owner       string        // this daemon's name in the leases; default host/pid/random
-	PollLease   time.Duration // default 4 poll intervals (min 10s): takeover time of a dead daemon's polls
-	CreateLease time.Duration // default 2m: longer than a create with its retries
-	SyncLease   time.Duration // default 3m: longer than every Odoo call of one recording
-	WatchLease  time.Duration // default 3 watch intervals (min 2s); the daemon sets odoo.timeout + interval + margin
+	Shared bool
+	Owner  string // this daemon's name in the leases; default host/pid/random
+
+	// JournalID is the journal's identity (journal.Journal.Identity): the
+	// daemon records in Odoo that this journal works the database, and
+	// refuses to start while another live daemon with another journal
+	// does (worksite.go). "" turns the check off (tests of one engine).
+	JournalID     string
+	Host          string        // this machine's name in that record; default os.Hostname
+	WorksiteBeat  time.Duration // how often the record is renewed; default 30s
+	WorksiteStale time.Duration // a record not renewed for this long is a dead daemon's; default 3 beats
+	PollLease     time.Duration // default 4 poll intervals (min 10s): takeover time of a dead daemon's polls
+	CreateLease   time.Duration // default 2m: longer than a create with its retries
+	SyncLease     time.Duration // default 3m: longer than every Odoo call of one recording
+	WatchLease    time.Duration // default 3 watch intervals (min 2s); the daemon sets odoo.timeout + interval + margin
 
 	// OdooTimeout bounds one add_payment call (odoo.timeout); default 30s.
 	OdooTimeout time.Duration
@@ -65,6 +81,9 @@ func (c *Config) setDefaults() {
 	if c.MaxPolls <= 0 {
 		c.MaxPolls = 16
 	}
+	if c.Language == "" {
+		c.Language = English
+	}
 	if c.Fields == (Fields{}) {
 		c.Fields = DefaultFields()
 	}
@@ -85,6 +104,15 @@ func (c *Config) setDefaults() {
 	}
 	if c.Owner == "" {
 		c.Owner = defaultOwner()
+	}
+	if c.Host == "" {
+		c.Host, _ = os.Hostname()
+	}
+	if c.WorksiteBeat <= 0 {
+		c.WorksiteBeat = 30 * time.Second
+	}
+	if c.WorksiteStale <= 0 {
+		c.WorksiteStale = 3 * c.WorksiteBeat
 	}
 	if c.PollLease <= 0 {
 		c.PollLease = max(4*c.PollInterval, 10*time.Second)
@@ -117,6 +145,9 @@ func (c *Config) validate() error {
 	if c.ExternalIDPrefix == "" {
 		errs = append(errs, errors.New("connector: externalId prefix is empty"))
 	}
+	if _, err := ParseLang(string(c.Language)); err != nil {
+		errs = append(errs, fmt.Errorf("connector: %w", err))
+	}
 	return errors.Join(errs...)
 }
 
@@ -128,6 +159,7 @@ type Engine struct {
 	odoo    Odoo
 	compago Compago
 	log     zerolog.Logger
+	say     say // the cashier's sentences, in the configured language
 
 	busy     busySet    // attempts a Compago call (create, poll, cancel) is in flight for
 	polls    *pollQueue // when each pending intent is read next
@@ -159,6 +191,7 @@ func New(cfg Config, j Journal, o Odoo, c Compago) (*Engine, error) {
 		odoo:    observedOdoo{Odoo: o, obs: cfg.Observer, now: cfg.Now},
 		compago: observedCompago{Compago: c, obs: cfg.Observer, now: cfg.Now},
 		log:     cfg.Logger,
+		say:     say{lang: cfg.Language},
 		polls:   newPollQueue(),
 		sem:     make(chan struct{}, cfg.MaxPolls),
 
@@ -179,6 +212,30 @@ func New(cfg Config, j Journal, o Odoo, c Compago) (*Engine, error) {
 // flight finish within the drain timeout, and returns nil. Errors of single
 // steps are logged and retried; Run itself fails only if it cannot start.
 func (e *Engine) Run(ctx context.Context) error {
+	guard := e.cfg.JournalID != ""
+	if guard {
+		err := e.claimWorksite(ctx)
+		switch {
+		case odoo.IsAccessDenied(err):
+			// An Odoo user without the right to system parameters: the
+			// daemon works as before this check existed, and says what
+			// it cannot guard against (doctor says it too).
+			e.log.Error().Err(err).Msg("ATTENTION: cannot record in Odoo which journal works this database (system parameter " +
+				WorksiteKey + "): a second daemon with another journal would not be stopped; give the Odoo user access to it")
+			guard = false
+		case err != nil:
+			return err
+		}
+	}
+	if guard {
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.OdooTimeout)
+			defer cancel()
+			e.releaseWorksite(ctx)
+		}()
+	}
+	ctx, stopRun := context.WithCancelCause(ctx)
+	defer stopRun(nil)
 	// Work in flight uses its own context so that a SIGTERM does not cut a
 	// Compago create or an Odoo write in half: it is cancelled only when
 	// the drain timeout is over.
@@ -200,6 +257,13 @@ func (e *Engine) Run(ctx context.Context) error {
 		}()
 	}
 	e.sweeper.start(workCtx)
+	if guard {
+		loops.Add(1)
+		go func() {
+			defer loops.Done()
+			e.worksiteLoop(ctx, stopRun)
+		}()
+	}
 	<-ctx.Done()
 	e.log.Info().Msg("stopping: no new work taken, finishing work in flight")
 	sweepDone := e.sweeper.stop()
@@ -218,6 +282,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.log.Warn().Stringer("drain_timeout", e.cfg.DrainTimeout).Msg("work still in flight at the drain timeout: cancelled; the journal resumes it on the next start")
 		cancelWork()
 		<-drained
+	}
+	if cause := context.Cause(ctx); errors.Is(cause, errWorksiteLost) {
+		return cause
 	}
 	return nil
 }

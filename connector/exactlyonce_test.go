@@ -200,10 +200,11 @@ func TestJournalRestoredFromBackupRecordsNothingTwice(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		amount float64 // x_compago_amount; the order is 100
+		state  string
 		msg    string
 	}{
-		{"partial", 60, "Paid 60.00 MXN by card. 40.00 MXN is still due."},
-		{"full", 100, "Paid 100.00 MXN by card."},
+		{"partial", 60, connector.StatePartiallyPaid, "Paid 60.00 MXN by card; 40.00 MXN is still due."},
+		{"full", 100, connector.StatePaid, "Paid 100.00 MXN by card."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t, worldOptions{})
@@ -216,7 +217,7 @@ func TestJournalRestoredFromBackupRecordsNothingTwice(t *testing.T) {
 			d = w.startDaemon(nil)
 			w.approve("TERMINAL-001")
 			w.waitLines(id, 1)
-			w.WaitState(id, connector.StatePaid)
+			w.WaitState(id, tc.state)
 			d.stop()
 
 			copyJournal(t, backup, w.JournalPath)

@@ -11,14 +11,23 @@ import (
 // The values of x_compago_state. The POS or the back office writes
 // StateRequested and StateCancelRequested; the daemon writes the rest.
 const (
-	StateRequested       = "requested"
-	StatePending         = "pending"
-	StatePaid            = "paid"
+	StateRequested = "requested"
+	StatePending   = "pending"
+	StatePaid      = "paid"
+	// StatePartiallyPaid: this card payment is recorded, and money is
+	// still due on the order (x_compago_amount was less than the due).
+	// A state of its own, so that a list of orders or the POS shows at a
+	// glance that the order is not settled; "paid" means nothing is due.
+	StatePartiallyPaid   = "partially_paid"
 	StateCancelRequested = "cancel_requested"
 	StateCancelled       = "cancelled"
 	StateExpired         = "expired"
 	StateFailed          = "failed"
 )
+
+// ReasonPartiallyPaid is the reason of a recorded attempt that left money
+// due on its order; Odoo then shows StatePartiallyPaid.
+const ReasonPartiallyPaid = "partially_paid"
 
 // States lists every value of x_compago_state with its label, in the order
 // `setup` creates the selection.
@@ -26,6 +35,7 @@ var States = [][2]string{
 	{StateRequested, "Requested"},
 	{StatePending, "Pending on terminal"},
 	{StatePaid, "Paid"},
+	{StatePartiallyPaid, "Partially paid (money still due)"},
 	{StateCancelRequested, "Cancel requested"},
 	{StateCancelled, "Cancelled"},
 	{StateExpired, "Expired"},
@@ -106,7 +116,8 @@ type order struct {
 	SessionID   int64
 	Flag        string // x_compago_state
 	Terminal    string
-	Amount      int64 // x_compago_amount in centavos, 0 = the amount still due
+	Amount      int64  // x_compago_amount in centavos, 0 = the amount still due
+	Currency    string // the order's currency code (its POS's), "MXN" for Compago
 	IntentID    string
 	ExternalID  string
 }
@@ -116,7 +127,7 @@ func (o order) due() int64 { return o.AmountTotal - o.AmountPaid }
 
 // orderFields lists what the watcher reads of each flagged order.
 func (f Fields) orderFields() []string {
-	return []string{"id", "name", "state", "amount_total", "amount_paid", "config_id", "session_id",
+	return []string{"id", "name", "state", "amount_total", "amount_paid", "config_id", "session_id", "currency_id",
 		f.State, f.Terminal, f.Amount, f.IntentID, f.ExternalID}
 }
 
@@ -140,7 +151,7 @@ func (f Fields) decodeOrders(rows []map[string]json.RawMessage) ([]order, error)
 		}
 		var name, state, flag, terminal, intent, ext odoo.String
 		var total, paid, amount odoo.Float
-		var cfg, session odoo.Many2One
+		var cfg, session, currency odoo.Many2One
 		get("id", &o.ID)
 		get("name", &name)
 		get("state", &state)
@@ -148,6 +159,7 @@ func (f Fields) decodeOrders(rows []map[string]json.RawMessage) ([]order, error)
 		get("amount_paid", &paid)
 		get("config_id", &cfg)
 		get("session_id", &session)
+		get("currency_id", &currency)
 		get(f.State, &flag)
 		get(f.Terminal, &terminal)
 		get(f.Amount, &amount)
@@ -159,7 +171,7 @@ func (f Fields) decodeOrders(rows []map[string]json.RawMessage) ([]order, error)
 		o.Name, o.State, o.Flag = string(name), string(state), string(flag)
 		o.Terminal, o.IntentID, o.ExternalID = strings.TrimSpace(string(terminal)), string(intent), string(ext)
 		o.AmountTotal, o.AmountPaid, o.Amount = odoo.Centavos(float64(total)), odoo.Centavos(float64(paid)), odoo.Centavos(float64(amount))
-		o.ConfigID, o.SessionID = cfg.ID, session.ID
+		o.ConfigID, o.SessionID, o.Currency = cfg.ID, session.ID, currency.Name
 		out = append(out, o)
 	}
 	return out, nil

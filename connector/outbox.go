@@ -94,16 +94,16 @@ func (s *outbox) loop(stop, work context.Context) {
 // attentionError marks a write-back that cannot succeed without a human:
 // a closed session, an order changed or deleted under a charged payment.
 // what is for the log and the back office; cashier, when set, is the
-// sentence the cashier reads instead of msgAttention(what).
+// sentence the cashier reads instead of e.say.Attention(what).
 type attentionError struct{ what, cashier string }
 
 func (e *attentionError) Error() string { return e.what }
 
-func (e *attentionError) cashierSentence() string {
+func (e *attentionError) cashierSentence(s say) string {
 	if e.cashier != "" {
 		return e.cashier
 	}
-	return msgAttention(e.what)
+	return s.Attention(e.what)
 }
 
 // SyncOnce writes to Odoo what it is behind on, oldest first, with up to
@@ -201,7 +201,7 @@ func (e *Engine) syncFailed(ctx context.Context, a journal.Attempt, err error) {
 				Int64("amount_centavos", a.Amount).Str("problem", att.what).
 				Msg("ATTENTION: charged payment cannot be added to its order; parked until fixed")
 			// Tell the cashier too; best effort, the journal keeps the truth.
-			_ = e.odoo.Write(ctx, "pos.order", []int64{a.OrderID}, map[string]any{e.cfg.Fields.Message: att.cashierSentence()})
+			_ = e.odoo.Write(ctx, "pos.order", []int64{a.OrderID}, map[string]any{e.cfg.Fields.Message: att.cashierSentence(e.say)})
 		}
 	case errors.As(err, &settling):
 		// Not a failure: the recorder waits for an earlier add_payment to
@@ -239,7 +239,12 @@ func (e *Engine) syncAttempt(ctx context.Context, a journal.Attempt) error {
 			if x.State != journal.Confirmed {
 				return errNoChange
 			}
-			x.State, x.Reason, x.Message, x.Attention = journal.Recorded, "recorded", msgPaid(x.Amount, due), false
+			x.State, x.Reason, x.Message, x.Attention = journal.Recorded, "recorded", e.say.Paid(x.Amount, due), false
+			x.Answer = "Odoo: payment line added, order completed"
+			if due > 0 {
+				x.Reason = ReasonPartiallyPaid
+				x.Answer = "Odoo: payment line added, " + MXN(due) + " still due"
+			}
 			x.AddPaymentUntil = time.Time{} // the line is there: nothing is in flight any more
 			return nil
 		})
@@ -309,6 +314,9 @@ func (e *Engine) projection(a journal.Attempt) map[string]any {
 		vals[f.State] = StatePending
 	case journal.Recorded:
 		vals[f.State] = StatePaid
+		if a.Reason == ReasonPartiallyPaid {
+			vals[f.State] = StatePartiallyPaid
+		}
 	case journal.Cancelled:
 		vals[f.State] = StateCancelled
 	case journal.Expired:

@@ -181,9 +181,9 @@ func (e *Engine) readFailed(ctx context.Context, a journal.Attempt, err error) e
 	var reason, msg, what string
 	switch {
 	case errors.Is(err, compago.ErrIntentNotFound):
-		reason, msg, what = "intent_not_found", msgIntentNotFound(), "Compago says an intent it created does not exist"
+		reason, msg, what = "intent_not_found", e.say.IntentNotFound(), "Compago says an intent it created does not exist"
 	case errors.Is(err, compago.ErrWrongIntent):
-		reason, msg, what = "wrong_intent", msgWrongAnswer(), "Compago answered a read of this intent about another intent"
+		reason, msg, what = "wrong_intent", e.say.WrongAnswer(), "Compago answered a read of this intent about another intent"
 	}
 	if reason != "" {
 		if live && e.pastLife(a) {
@@ -200,7 +200,7 @@ func (e *Engine) readFailed(ctx context.Context, a journal.Attempt, err error) e
 	} else if n := e.pollBackoff.failures(a.ID) + 1; live && n >= unavailableAlert && a.Reason != "compago_unavailable" {
 		e.anomaly(zerolog.WarnLevel, "compago_unavailable", a, "", fmt.Sprintf("%d reads of this intent in a row failed: %v", n, err))
 		if a.State == journal.Pending {
-			if serr := e.setMessage(ctx, a.ID, "compago_unavailable", msgCompagoUnavailable()); serr != nil {
+			if serr := e.setMessage(ctx, a.ID, "compago_unavailable", e.say.CompagoUnavailable()); serr != nil {
 				return serr
 			}
 		}
@@ -218,7 +218,7 @@ func (e *Engine) endUnsettled(ctx context.Context, a journal.Attempt, why string
 		if x.State != journal.Pending && x.State != journal.Cancelling {
 			return errNoChange
 		}
-		x.State, x.Reason, x.Message = journal.Unknown, "unsettled", msgUnsettled()
+		x.State, x.Reason, x.Message = journal.Unknown, "unsettled", e.say.Unsettled()
 		return nil
 	})
 	if err == nil {
@@ -234,7 +234,7 @@ func (e *Engine) endUnsettled(ctx context.Context, a journal.Attempt, why string
 // the intent's life and the grace period are over.
 func (e *Engine) applyIntent(ctx context.Context, a journal.Attempt, intent *compago.Intent) error {
 	if intent.Charged() {
-		return e.recordCharge(ctx, a)
+		return e.recordCharge(WithAnswer(ctx, compagoAnswer(intent)), a)
 	}
 	if !(a.State == journal.Pending || a.State == journal.Cancelling) {
 		// An ended attempt, still not charged: read it again later.
@@ -245,30 +245,30 @@ func (e *Engine) applyIntent(ctx context.Context, a journal.Attempt, intent *com
 	}
 	switch {
 	case intent.PaymentStatus == compago.PaymentSuccess:
-		return e.oddAnswer(ctx, a, "success_not_confirmed", msgConfirmedWithoutCharge(),
+		return e.oddAnswer(ctx, a, "success_not_confirmed", e.say.ConfirmedWithoutCharge(),
 			fmt.Sprintf("Compago says paymentSummary SUCCESS with status %s: not recorded as a charge", intent.Status))
 	case intent.Status == compago.StatusCancelled:
-		return e.ended(ctx, a, journal.Cancelled)
+		return e.ended(WithAnswer(ctx, compagoAnswer(intent)), a, journal.Cancelled)
 	case intent.Expired && (intent.Status == compago.StatusPending || intent.Status == ""):
-		return e.ended(ctx, a, journal.Expired)
+		return e.ended(WithAnswer(ctx, compagoAnswer(intent)), a, journal.Expired)
 	case intent.Status == compago.StatusConfirmed && intent.PaymentStatus == "":
-		return e.oddAnswer(ctx, a, "confirmed_without_summary", msgConfirmedWithoutCharge(),
+		return e.oddAnswer(ctx, a, "confirmed_without_summary", e.say.ConfirmedWithoutCharge(),
 			"Compago says CONFIRMED without paymentSummary: not recorded as a charge")
 	case intent.Status != compago.StatusPending && intent.Status != compago.StatusConfirmed:
-		return e.oddAnswer(ctx, a, "unknown_status", msgUnknownStatus(string(intent.Status)),
+		return e.oddAnswer(ctx, a, "unknown_status", e.say.UnknownStatus(string(intent.Status)),
 			fmt.Sprintf("Compago says status %q, which the document does not name", intent.Status))
 	case intent.PaymentStatus == "DECLINED":
 		if a.State == journal.Pending && a.Reason != "declined" {
-			if err := e.setMessage(ctx, a.ID, "declined", msgDeclined()); err != nil {
+			if err := e.setMessage(ctx, a.ID, "declined", e.say.Declined()); err != nil {
 				return err
 			}
 		}
 	case intent.PaymentStatus != "":
-		return e.oddAnswer(ctx, a, "payment_summary", msgPaymentSummary(intent.PaymentStatus),
+		return e.oddAnswer(ctx, a, "payment_summary", e.say.PaymentSummary(intent.PaymentStatus),
 			fmt.Sprintf("Compago says paymentSummary %s with status %s: neither a charge nor a decline", intent.PaymentStatus, intent.Status))
 	case a.State == journal.Pending && a.Reason != "" && a.Reason != "adopted" && a.Reason != "declined":
 		// PENDING again after an odd answer: the cashier waits for the card.
-		if err := e.setMessage(ctx, a.ID, "", msgWaiting(a.Amount, a.Terminal)); err != nil {
+		if err := e.setMessage(ctx, a.ID, "", e.say.Waiting(a.Amount, a.Terminal)); err != nil {
 			return err
 		}
 	}
@@ -287,12 +287,12 @@ func (e *Engine) recordCharge(ctx context.Context, a journal.Attempt) error {
 		if x.State == journal.Confirmed || x.State == journal.Recorded || x.IntentID == "" {
 			return errNoChange
 		}
-		reason, msg := "charged", msgCharged(x.Amount)
+		reason, msg := "charged", e.say.Charged(x.Amount)
 		switch {
 		case x.State == journal.Cancelling:
-			reason, msg = "charged_before_cancel", msgAlreadyConfirmed(x.Amount)
+			reason, msg = "charged_before_cancel", e.say.AlreadyConfirmed(x.Amount)
 		case x.State != journal.Pending:
-			reason, msg, late = "late_charge", msgLateCharge(x.Amount), true
+			reason, msg, late = "late_charge", e.say.LateCharge(x.Amount), true
 		}
 		x.State, x.Reason, x.Message = journal.Confirmed, reason, msg
 		return nil
@@ -323,7 +323,7 @@ func (e *Engine) recordCharge(ctx context.Context, a journal.Attempt) error {
 // ended records that Compago says the intent was cancelled or expired
 // without a charge, and plans the grace period's reads.
 func (e *Engine) ended(ctx context.Context, a journal.Attempt, to journal.State) error {
-	reason, msg := "expired", msgExpired()
+	reason, msg := "expired", e.say.Expired()
 	if to == journal.Cancelled {
 		reason, msg = e.cancelCause(ctx, a)
 	}
@@ -332,7 +332,7 @@ func (e *Engine) ended(ctx context.Context, a journal.Attempt, to journal.State)
 			return errNoChange
 		}
 		if x.State == journal.Cancelling && to == journal.Cancelled {
-			reason, msg = "cashier", msgCancelled()
+			reason, msg = "cashier", e.say.Cancelled()
 			if x.Reason == "create_mismatch" {
 				reason, msg = x.Reason, x.Message // the cashier was told why it was withdrawn
 			}
@@ -370,16 +370,17 @@ func (e *Engine) oddAnswer(ctx context.Context, a journal.Attempt, kind, msg, wh
 }
 
 // cancelCause tells why Compago cancelled an intent we did not cancel: a
-// newer intent on the same terminal replaced it, or someone cancelled it
-// on the terminal.
+// newer intent of ours on the same terminal replaced it, or (Compago does
+// not say which) another POS's request went to that terminal or someone
+// cancelled it through Compago: nobody is blamed for what we cannot know.
 func (e *Engine) cancelCause(ctx context.Context, a journal.Attempt) (reason, msg string) {
 	if a.Terminal != "" {
 		newer, err := e.journal.List(ctx, journal.Filter{Terminal: a.Terminal, CreatedAfter: a.CreatedAt, Limit: 1})
 		if err == nil && len(newer) > 0 {
-			return "replaced", msgReplaced(a.Terminal)
+			return "replaced", e.say.Replaced(a.Terminal)
 		}
 	}
-	return "terminal", msgCancelledOnTerminal()
+	return "withdrawn", e.say.Withdrawn(a.Terminal)
 }
 
 // schedulePollsFromJournal plans a read of every intent that is pending or

@@ -67,7 +67,7 @@ func (e *Engine) recordPayment(ctx context.Context, a journal.Attempt) (stillDue
 	if len(lines) > 1 {
 		return 0, &attentionError{
 			what:    fmt.Sprintf("the order has %d payment lines for this one card charge of %s", len(lines), MXN(a.Amount)),
-			cashier: msgDuplicateLines(a.Amount, len(lines)),
+			cashier: e.say.DuplicateLines(a.Amount, len(lines)),
 		}
 	}
 	if len(lines) == 1 && !slices.Contains([]string{"draft", "paid", "done", "invoiced"}, string(o.State)) {
@@ -356,13 +356,13 @@ func (e *Engine) completeOrder(ctx context.Context, a journal.Attempt, o payable
 	if err != nil {
 		if odoo.IsUserError(err) {
 			return &attentionError{what: "Odoo refused to complete the order: " + odooMessage(err),
-				cashier: msgNotCompleted(a.Amount, odooMessage(err))}
+				cashier: e.say.NotCompleted(a.Amount, odooMessage(err))}
 		}
 		return fmt.Errorf("complete order %d: %w", orderID, err)
 	}
 	if action.Type != "ir.actions.act_window_close" {
 		return &attentionError{what: "Odoo did not complete the order: it does not find it fully paid",
-			cashier: msgNotCompleted(a.Amount, "Odoo does not find the order fully paid")}
+			cashier: e.say.NotCompleted(a.Amount, "Odoo does not find the order fully paid")}
 	}
 	crashPoint(CrashAfterWizard)
 	return nil

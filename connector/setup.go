@@ -11,11 +11,14 @@ import (
 type SetupResult struct {
 	Created []string // fields created now
 	Present []string // fields that were already there
+	// StatesAdded lists the x_compago_state values added to a field made
+	// by an older build (run setup again after an upgrade).
+	StatesAdded []string
 }
 
 // EnsureFields creates the x_compago_* fields on pos.order as manual fields
 // when they are missing. It is idempotent: a field already present (by
-// name) is left as it is.
+// name) is left as it is, but for the states its selection lacks.
 func EnsureFields(ctx context.Context, o Odoo, f Fields) (SetupResult, error) {
 	var res SetupResult
 	var models []struct {
@@ -34,17 +37,29 @@ func EnsureFields(ctx context.Context, o Odoo, f Fields) (SetupResult, error) {
 		names[i] = d.Name
 	}
 	var existing []struct {
-		Name  string `json:"name"`
-		TType string `json:"ttype"`
+		ID    int64   `json:"id"`
+		Name  string  `json:"name"`
+		TType string  `json:"ttype"`
+		Opts  []int64 `json:"selection_ids"`
 	}
 	if err := o.SearchRead(ctx, "ir.model.fields",
 		odoo.And(odoo.Cond("model", "=", "pos.order"), odoo.Cond("name", "in", names)),
-		odoo.Query{Fields: []string{"name", "ttype"}}, &existing); err != nil {
+		odoo.Query{Fields: []string{"id", "name", "ttype", "selection_ids"}}, &existing); err != nil {
 		return res, fmt.Errorf("list Compago fields on pos.order: %w", err)
 	}
 	have := map[string]string{}
 	for _, e := range existing {
 		have[e.Name] = e.TType
+		if e.TType == "selection" {
+			// A field made by an older build lacks the states added since
+			// (partially_paid): Odoo refuses to store a value its
+			// selection does not list, so they are added here.
+			added, err := addMissingStates(ctx, o, e.ID, e.Opts)
+			if err != nil {
+				return res, fmt.Errorf("update the states of pos.order.%s: %w", e.Name, err)
+			}
+			res.StatesAdded = append(res.StatesAdded, added...)
+		}
 	}
 	for _, d := range defs {
 		if t, ok := have[d.Name]; ok {
@@ -71,4 +86,73 @@ func EnsureFields(ctx context.Context, o Odoo, f Fields) (SetupResult, error) {
 		res.Created = append(res.Created, d.Name)
 	}
 	return res, nil
+}
+
+// addMissingStates adds to the selection field fieldID the values of
+// States it lacks, and returns them.
+func addMissingStates(ctx context.Context, o Odoo, fieldID int64, optIDs []int64) ([]string, error) {
+	var opts []struct {
+		Value string `json:"value"`
+	}
+	if len(optIDs) > 0 {
+		if err := o.Read(ctx, "ir.model.fields.selection", optIDs, []string{"value"}, &opts); err != nil {
+			return nil, err
+		}
+	}
+	have := map[string]bool{}
+	for _, op := range opts {
+		have[op.Value] = true
+	}
+	var cmds []any
+	var added []string
+	for i, s := range States {
+		if !have[s[0]] {
+			cmds = append(cmds, []any{0, 0, map[string]any{"value": s[0], "name": s[1], "sequence": i + 1}})
+			added = append(added, s[0])
+		}
+	}
+	if len(cmds) == 0 {
+		return nil, nil
+	}
+	if err := o.Write(ctx, "ir.model.fields", []int64{fieldID}, map[string]any{"selection_ids": cmds}); err != nil {
+		return nil, err
+	}
+	return added, nil
+}
+
+// MissingStates lists the x_compago_state values the field's selection in
+// Odoo lacks (a field made by an older build; a char field lacks none):
+// the daemon could not write them, so `check` and `doctor` say to run
+// setup again.
+func MissingStates(ctx context.Context, o Odoo, f Fields) ([]string, error) {
+	var fields []struct {
+		TType string  `json:"ttype"`
+		Opts  []int64 `json:"selection_ids"`
+	}
+	if err := o.SearchRead(ctx, "ir.model.fields", odoo.And(odoo.Cond("model", "=", "pos.order"), odoo.Cond("name", "=", f.State)),
+		odoo.Query{Fields: []string{"ttype", "selection_ids"}, Limit: 1}, &fields); err != nil {
+		return nil, fmt.Errorf("read the states of pos.order.%s: %w", f.State, err)
+	}
+	if len(fields) == 0 || fields[0].TType != "selection" {
+		return nil, nil
+	}
+	var opts []struct {
+		Value string `json:"value"`
+	}
+	if len(fields[0].Opts) > 0 {
+		if err := o.Read(ctx, "ir.model.fields.selection", fields[0].Opts, []string{"value"}, &opts); err != nil {
+			return nil, fmt.Errorf("read the states of pos.order.%s: %w", f.State, err)
+		}
+	}
+	have := map[string]bool{}
+	for _, op := range opts {
+		have[op.Value] = true
+	}
+	var missing []string
+	for _, s := range States {
+		if !have[s[0]] {
+			missing = append(missing, s[0])
+		}
+	}
+	return missing, nil
 }

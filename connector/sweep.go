@@ -126,7 +126,7 @@ func (e *Engine) SweepOnce(ctx context.Context) (SweepReport, error) {
 				Msg("payment request still without an answer from Compago; retrying with the same externalId")
 		}
 	}
-	adopted, cleared, err := e.adoptOdooFlags(ctx)
+	adopted, cleared, err := e.adoptOdooFlags(WithActor(ctx, journal.ActorSweep))
 	r.Adopted, r.Cleared = adopted, cleared
 	if err != nil {
 		errs = append(errs, err)
@@ -194,7 +194,7 @@ func (e *Engine) adoptOdooFlags(ctx context.Context) (adopted, cleared int, err 
 		}
 		if o.IntentID == "" {
 			cleared++
-			errs = append(errs, e.odoo.Write(ctx, "pos.order", []int64{o.ID}, map[string]any{f.State: StateFailed, f.Message: msgLostTrack()}))
+			errs = append(errs, e.odoo.Write(ctx, "pos.order", []int64{o.ID}, map[string]any{f.State: StateFailed, f.Message: e.say.LostTrack()}))
 			continue
 		}
 		followed, err := e.followForeign(ctx, o, shown[o.ID])
@@ -261,7 +261,7 @@ func (e *Engine) followForeign(ctx context.Context, o order, shown string) (foll
 		return false, e.odoo.Write(ctx, "pos.order", []int64{o.ID}, map[string]any{f.State: StateFailed, f.Message: msg})
 	}
 	if !plausibleIntentID(o.IntentID) {
-		return refuse(msgForeignInvalid())
+		return refuse(e.say.ForeignInvalid())
 	}
 	known, err := e.journal.ByIntent(ctx, o.IntentID)
 	switch {
@@ -274,7 +274,7 @@ func (e *Engine) followForeign(ctx context.Context, o order, shown string) (foll
 		}
 		return false, e.touch(ctx, latest.ID, "")
 	case err == nil:
-		return refuse(msgForeignOtherOrder())
+		return refuse(e.say.ForeignOtherOrder())
 	case !errors.Is(err, journal.ErrNotFound):
 		return false, err
 	}
@@ -282,23 +282,23 @@ func (e *Engine) followForeign(ctx context.Context, o order, shown string) (foll
 	var a journal.Attempt
 	switch {
 	case errors.Is(err, compago.ErrIntentNotFound):
-		a = journal.Attempt{State: journal.Failed, Reason: ReasonForeignNotFound, Message: msgForeignNotFound()}
+		a = journal.Attempt{State: journal.Failed, Reason: ReasonForeignNotFound, Message: e.say.ForeignNotFound()}
 	case err != nil:
 		return false, fmt.Errorf("read intent %s: %w", o.IntentID, err)
 	case in.Charged():
-		a = journal.Attempt{State: journal.Failed, Reason: ReasonForeignCharged, Message: msgForeignCharged(o.IntentID), Attention: true}
+		a = journal.Attempt{State: journal.Failed, Reason: ReasonForeignCharged, Message: e.say.ForeignCharged(o.IntentID), Attention: true}
 	case in.Status == compago.StatusCancelled:
-		a = journal.Attempt{State: journal.Cancelled, Reason: ReasonForeignEnded, Message: msgCancelledOnTerminal()}
+		a = journal.Attempt{State: journal.Cancelled, Reason: ReasonForeignEnded, Message: e.say.Withdrawn("")}
 	case in.Expired:
-		a = journal.Attempt{State: journal.Expired, Reason: ReasonForeignEnded, Message: msgExpired()}
+		a = journal.Attempt{State: journal.Expired, Reason: ReasonForeignEnded, Message: e.say.Expired()}
 	default:
 		// Still on the terminal: say so once, look again at the next sweep.
 		e.log.Warn().Int64("order", o.ID).Str("intent", o.IntentID).
 			Msg("following a pending intent the journal did not create; a charge will not be recorded without a person")
-		if shown == msgForeignPending() {
+		if shown == e.say.ForeignPending() {
 			return true, nil
 		}
-		return true, e.odoo.Write(ctx, "pos.order", []int64{o.ID}, map[string]any{f.Message: msgForeignPending()})
+		return true, e.odoo.Write(ctx, "pos.order", []int64{o.ID}, map[string]any{f.Message: e.say.ForeignPending()})
 	}
 	a, err = e.journalForeign(ctx, o, a)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/compago-odoo/connector/compago"
 	"github.com/compago-odoo/connector/connector/journal"
 )
 
@@ -20,7 +21,16 @@ func (e *Engine) transition(ctx context.Context, id int64, fn func(a *journal.At
 	start := e.cfg.Now()
 	a, err = e.journal.Update(ctx, id, func(a *journal.Attempt) error {
 		from = a.State
-		return fn(a)
+		if err := fn(a); err != nil {
+			return err
+		}
+		if a.Actor == "" {
+			a.Actor = actorOf(ctx)
+		}
+		if a.Answer == "" {
+			a.Answer, _ = ctx.Value(answerKey{}).(string)
+		}
+		return nil
 	})
 	if errors.Is(err, errNoChange) {
 		return a, false, nil
@@ -39,6 +49,57 @@ func (e *Engine) transition(ctx context.Context, id int64, fn func(a *journal.At
 	}
 	e.outbox.poke()
 	return a, true, nil
+}
+
+// actorKey carries, in a context, who asked for the changes made under it
+// (journal.Actor*), for the audit trail.
+type actorKey struct{}
+
+// WithActor marks ctx as work asked for by actor (journal.ActorCashier,
+// ActorSweep, ActorAdmin).
+func WithActor(ctx context.Context, actor string) context.Context {
+	return context.WithValue(ctx, actorKey{}, actor)
+}
+
+// actorOf is who asked for the work of ctx; the connector itself (acting
+// on an answer of Compago or Odoo) when no one is named.
+func actorOf(ctx context.Context) string {
+	if a, ok := ctx.Value(actorKey{}).(string); ok && a != "" {
+		return a
+	}
+	return journal.ActorConnector
+}
+
+// answerKey carries the Compago or Odoo answer behind the changes made
+// under a context, for the audit trail.
+type answerKey struct{}
+
+// WithAnswer marks ctx with the answer the changes made under it act on.
+func WithAnswer(ctx context.Context, answer string) context.Context {
+	return context.WithValue(ctx, answerKey{}, answer)
+}
+
+// compagoAnswer is how the audit trail shows what Compago said of an intent.
+func compagoAnswer(in *compago.Intent) string {
+	if in == nil {
+		return ""
+	}
+	s := "Compago: status " + string(in.Status)
+	if in.PaymentStatus != "" {
+		s += ", paymentSummary " + in.PaymentStatus
+	}
+	if in.Expired {
+		s += ", expired"
+	}
+	return s
+}
+
+// errorAnswer is how the audit trail shows an error answer of party.
+func errorAnswer(party string, err error) string {
+	if err == nil {
+		return ""
+	}
+	return party + ": " + err.Error()
 }
 
 // setMessage changes the cashier's sentence (and reason) without a state

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/compago-odoo/connector/compago"
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/odoo"
 )
@@ -64,6 +65,8 @@ func (e *Engine) WatchOnce(ctx, stop context.Context) (int, error) {
 	}
 	var starts []startRequest
 	var errs []error
+	// What the watcher does answers the order's flag: the cashier asked.
+	ctx = WithActor(ctx, journal.ActorCashier)
 	for _, o := range orders {
 		switch o.Flag {
 		case StateRequested:
@@ -119,7 +122,7 @@ func (e *Engine) withdrawClosed(ctx context.Context, o order) error {
 		if a.State != journal.Creating && a.State != journal.Pending {
 			return errNoChange
 		}
-		a.State, a.Reason, a.Message = journal.Cancelling, "order_closed", msgWithdrawnOrderClosed(o.State)
+		a.State, a.Reason, a.Message = journal.Cancelling, "order_closed", e.say.WithdrawnOrderClosed(o.State)
 		return nil
 	})
 	if err != nil || !changed {
@@ -163,14 +166,14 @@ func (e *Engine) requested(ctx context.Context, o order, readStart time.Time) (s
 		// gave us, so nothing can read it: a second card payment could
 		// charge the customer twice. A human checks the terminal and
 		// settles it (intents settle) first.
-		return false, 0, e.touch(ctx, latest.ID, msgUnknownUnsettled())
+		return false, 0, e.touch(ctx, latest.ID, e.say.UnknownUnsettled())
 	}
 	return retry, latest.Seq, nil
 }
 
 // refusal says why an order cannot be charged, or "" when it can.
 func (e *Engine) refusal(ctx context.Context, o order, sessionState string, tickStart time.Time) (string, error) {
-	if why := refusalOfOrder(o, sessionState); why != "" {
+	if why := e.say.refusalOfOrder(o, sessionState); why != "" {
 		return why, nil
 	}
 	allowed, err := e.methods.allowedIn(ctx, e.odoo, e.cfg.PaymentMethod, o.ConfigID, tickStart)
@@ -178,7 +181,7 @@ func (e *Engine) refusal(ctx context.Context, o order, sessionState string, tick
 		return "", err
 	}
 	if !allowed {
-		return msgMethodNotAllowed(e.configName(ctx, o.ConfigID)), nil
+		return e.say.MethodNotAllowed(e.configName(ctx, o.ConfigID)), nil
 	}
 	return "", nil
 }
@@ -195,22 +198,26 @@ func (e *Engine) configName(ctx context.Context, id int64) string {
 }
 
 // refusalOfOrder is what the order itself says against charging it.
-func refusalOfOrder(o order, sessionState string) string {
+func (s say) refusalOfOrder(o order, sessionState string) string {
 	switch {
 	case o.State != "draft":
-		return msgNotDraft(o.State)
+		return s.NotDraft(o.State)
+	case o.Currency != compago.Currency:
+		// Compago charges pesos only: an order in another currency would be
+		// charged its number as pesos.
+		return s.WrongCurrency(o.Currency)
 	case o.due() <= 0:
-		return msgNothingDue()
+		return s.NothingDue()
 	case o.Amount < 0:
-		return msgRefused("the amount to charge is negative")
+		return s.NegativeAmount(o.Amount)
 	case o.Amount > o.due():
-		return msgTooMuch(o.Amount, o.due())
+		return s.TooMuch(o.Amount, o.due())
 	case sessionState != "opened":
-		return msgSessionClosed()
+		return s.SessionClosed()
 	case o.Terminal != "" && ValidTerminal(o.Terminal) != nil:
 		// Anyone who can write the order writes this field: it is checked
 		// before it is journaled, sent to Compago or shown to anyone.
-		return msgBadTerminal()
+		return s.BadTerminal()
 	}
 	return ""
 }
@@ -276,7 +283,7 @@ func (e *Engine) startAttempts(ctx, stop context.Context, starts []startRequest)
 		}
 		crashPoint(CrashAfterBegin)
 		e.log.Info().Int64("order", a.OrderID).Int("attempt", a.Seq).Str("external_id", a.ExternalID).
-			Str("terminal", a.Terminal).Int64("amount_centavos", a.Amount).Msg("payment requested")
+			Str("terminal", a.Terminal).Int64("amount_centavos", a.Amount).Str("currency", o.Currency).Msg("payment requested")
 		e.outbox.poke()
 		e.startCreate(stop, a.ID)
 	}

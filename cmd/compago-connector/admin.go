@@ -57,6 +57,9 @@ func setupOdoo(ctx context.Context, oc *odoo.Client, cfg *config.Config, out io.
 	for _, f := range res.Created {
 		fmt.Fprintf(out, "created field pos.order.%s\n", f)
 	}
+	if len(res.StatesAdded) > 0 {
+		fmt.Fprintf(out, "states added to x_compago_state: %s\n", strings.Join(res.StatesAdded, ", "))
+	}
 	if len(res.Present) > 0 {
 		fmt.Fprintf(out, "already present: %s\n", strings.Join(res.Present, ", "))
 	}
@@ -128,12 +131,24 @@ func checkOdoo(ctx context.Context, cfg *config.Config, line func(bool, string, 
 		line(false, "fields", fmt.Sprintf("%d of %d Compago fields on pos.order; run `compago-connector setup`", len(present), len(names)))
 	default:
 		line(true, "fields", "all Compago fields present on pos.order")
+		if missing, err := connector.MissingStates(ctx, oc, fields); err != nil {
+			line(false, "states", err.Error())
+		} else if len(missing) > 0 {
+			line(false, "states", fmt.Sprintf("%s lacks %s; run `compago-connector setup` again after an upgrade", fields.State, strings.Join(missing, ", ")))
+		}
 	}
 	id, configs, err := connector.FindPaymentMethod(ctx, oc, cfg.Connector.PaymentMethod)
 	if err != nil {
 		line(false, "payment method", fmt.Sprintf("%v (connector.payment_method)", err))
 	} else {
 		line(true, "payment method", fmt.Sprintf("%q is id %d, allowed in %d POS configs", cfg.Connector.PaymentMethod, id, len(configs)))
+		findings, err := connector.CheckCurrencies(ctx, oc, id, configs)
+		if err != nil {
+			line(false, "currency", err.Error())
+		}
+		for _, f := range findings {
+			line(f.OK, "currency of "+f.What, f.Detail)
+		}
 	}
 }
 

@@ -87,6 +87,11 @@ func runEngine(ctx context.Context, cfg *config.Config, log zerolog.Logger) erro
 	ec := engineConfig(cfg, log)
 	ec.Observer = ops.observer
 	ec.Shared = cfg.Store.Driver == "postgres"
+	// The journal's identity goes in Odoo's record of who works the
+	// database: a daemon with another journal is refused (worksite.go).
+	if ec.JournalID, err = j.Identity(ctx); err != nil {
+		return err
+	}
 	if cfg.Sweep.ReportDir != "" {
 		ec.DailyReport, ec.DailySchedule = dailyReport(cfg, j, oc, cc, log), cfg.Sweep.ReportSchedule
 	}
@@ -158,6 +163,7 @@ func engineConfig(cfg *config.Config, log zerolog.Logger) connector.Config {
 		MaxPolls:         cfg.Compago.MaxPolls,
 		Terminals:        cfg.Connector.Terminals,
 		ExternalIDPrefix: cfg.Connector.ExternalIDPrefix,
+		Language:         connector.Lang(cfg.Connector.Language),
 		Fields:           connector.DefaultFields().WithOverrides(cfg.Connector.Fields),
 		SweepSchedule:    cfg.Sweep.Schedule,
 		Retention:        cfg.Sweep.Retention,

@@ -253,6 +253,11 @@ func (d *doctor) checkOdooSetup(ctx context.Context, cfg *config.Config, oc *odo
 		d.fail("fields", fmt.Sprintf("%d of %d Compago fields on pos.order", len(present), len(names)), "run `compago-connector setup`")
 	default:
 		d.ok("fields", fmt.Sprintf("all %d Compago fields present on pos.order", len(names)))
+		if missing, err := connector.MissingStates(ctx, oc, fields); err != nil {
+			d.fail("states", err.Error(), "give the Odoo user read access to ir.model.fields")
+		} else if len(missing) > 0 {
+			d.fail("states", fields.State+" lacks "+strings.Join(missing, ", "), "run `compago-connector setup` again (after an upgrade it adds the new states)")
+		}
 	}
 	methodID, allowed, err := connector.FindPaymentMethod(ctx, oc, cfg.Connector.PaymentMethod)
 	if err != nil {
@@ -260,6 +265,18 @@ func (d *doctor) checkOdooSetup(ctx context.Context, cfg *config.Config, oc *odo
 		return
 	}
 	d.ok("payment method", fmt.Sprintf("%q is id %d", cfg.Connector.PaymentMethod, methodID))
+	findings, err := connector.CheckCurrencies(ctx, oc, methodID, allowed)
+	if err != nil {
+		d.fail("currency", err.Error(), "give the Odoo user read access to res.company, account.journal and pos.config")
+	}
+	for _, f := range findings {
+		if f.OK {
+			d.ok("currency of "+f.What, f.Detail)
+		} else {
+			d.fail("currency of "+f.What, f.Detail, "Compago charges Mexican pesos only: use an MXN journal for the "+
+				cfg.Connector.PaymentMethod+" payment method and its points of sale (Accounting > Configuration > Journals), or do not offer it there")
+		}
+	}
 	var configs []struct {
 		ID   int64  `json:"id"`
 		Name string `json:"name"`
@@ -283,6 +300,41 @@ func (d *doctor) checkOdooSetup(ctx context.Context, cfg *config.Config, oc *odo
 		}
 	}
 	d.checkTerminals(ctx, cfg, known, j)
+	d.checkWorker(ctx, oc, j)
+}
+
+// checkWorker reads Odoo's record of which journal works the database
+// (connector.WorksiteKey): the daemon needs to read and write it, and one
+// with another journal than this install's is refused while it lives.
+func (d *doctor) checkWorker(ctx context.Context, oc *odoo.Client, j *journal.SQLite) {
+	const what = "database worker"
+	w, ok, err := connector.WorkerOf(ctx, oc)
+	switch {
+	case err != nil:
+		d.fail(what, err.Error(), "give the Odoo user read and write access to the system parameter "+connector.WorksiteKey+
+			" (ir.config_parameter); without it a second daemon with another journal is not stopped")
+		return
+	case !ok:
+		d.ok(what, "no daemon works this Odoo database now")
+		return
+	}
+	desc := fmt.Sprintf("host %s, journal %s, since %s, last sign of life %s", w.Host, shortJournal(w.Journal),
+		w.Since.Local().Format(time.RFC3339), w.Beat.Local().Format(time.RFC3339))
+	if j != nil {
+		if mine, err := j.Identity(ctx); err == nil && mine != w.Journal {
+			d.fail(what, "another journal works this Odoo database: "+desc,
+				"stop the daemon on "+w.Host+" first, or share one PostgreSQL journal; this one refuses to start beside it")
+			return
+		}
+	}
+	d.ok(what, desc)
+}
+
+func shortJournal(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
 }
 
 // checkTerminals checks each connector.terminals entry. The Compago API

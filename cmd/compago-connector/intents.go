@@ -22,6 +22,7 @@ const intentsAbout = `The journal's payment attempts, for the admin:
 
   list   [--state S] [--order N] [--since D] [--format table|json]
   show   <attempt id | externalId | intent id> [--format text|json]   the attempt and its history
+  export --since D [--until D] --format jsonl|csv                     every transition of every attempt (audit)
   retry  <attempt id | externalId | intent id> [--force]             ask the daemon for a new attempt
   cancel <attempt id | externalId | intent id>                       ask the daemon to cancel
   settle <attempt id | externalId> --charged|--not-charged --note "what you checked"
@@ -48,12 +49,12 @@ the same externalId; the parked payment every 5 minutes once its cause is
 fixed in Odoo); retry says so and what it waits for. Restarting the daemon
 retries all of them at once and is always safe: the journal resumes them.
 
-list, show and settle read only the journal: they need no Odoo or Compago
+list, show, export and settle read only the journal: they need no Odoo or Compago
 secret. retry and cancel also write the order in Odoo.`
 
 // intentsCommands are the subcommands, with their synopsis and the
 // configuration sections each needs complete (list and show read only the
-// journal; retry and cancel write the order in Odoo). export is next.
+// journal; retry and cancel write the order in Odoo).
 var intentsCommands = map[string]struct {
 	synopsis string
 	sections []string
@@ -63,11 +64,12 @@ var intentsCommands = map[string]struct {
 	"retry":  {"<attempt id | externalId | intent id> [--force] [--config FILE]", []string{"store", "odoo", "connector"}},
 	"cancel": {"<attempt id | externalId | intent id> [--config FILE]", []string{"store", "odoo", "connector"}},
 	"settle": {"<attempt id | externalId> --charged|--not-charged --note TEXT [--config FILE]", []string{"store"}},
+	"export": {"--since D [--until D] --format jsonl|csv [--config FILE]", []string{"store"}},
 }
 
 func runIntents(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f intentsFlags
-	c := newCommand("intents", "list|show|retry|cancel|settle [flags]", intentsAbout, stdout, stderr)
+	c := newCommand("intents", "list|show|export|retry|cancel|settle [flags]", intentsAbout, stdout, stderr)
 	f.register(c.fs)
 	c.withConfig()
 	// The subcommand is the first positional argument, wherever the flags
@@ -81,7 +83,7 @@ func runIntents(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		sub, pos = pos[0], pos[1:]
 		spec, ok := intentsCommands[sub]
 		if !ok {
-			return c.usageError(fmt.Errorf("unknown command %q: want list, show, retry, cancel or settle", sub))
+			return c.usageError(fmt.Errorf("unknown command %q: want list, show, export, retry, cancel or settle", sub))
 		}
 		c.name, c.synopsis = "intents "+sub, spec.synopsis
 	}
@@ -119,6 +121,8 @@ func runIntents(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		err = ic.cancel(ctx, pos)
 	case "settle":
 		err = ic.settle(ctx, pos)
+	case "export":
+		err = ic.export(ctx, pos)
 	}
 	var code exitCode
 	if err != nil && !errors.As(err, &code) {
@@ -128,18 +132,19 @@ func runIntents(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 type intentsFlags struct {
-	state, since, format string
-	order                int64
-	force                bool
-	charged, notCharged  bool
-	note                 string
+	state, since, until, format string
+	order                       int64
+	force                       bool
+	charged, notCharged         bool
+	note                        string
 }
 
 func (f *intentsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.state, "state", "", "list: only attempts in this state (creating, pending, cancelling, confirmed, recorded, cancelled, expired, failed, unknown)")
 	fs.Int64Var(&f.order, "order", 0, "list: only this order's attempts; show, retry, cancel: the order's latest attempt")
-	fs.StringVar(&f.since, "since", "", "list: only attempts begun in this window (24h, 7d, 2026-11-25)")
-	fs.StringVar(&f.format, "format", "", "list: table or json; show: text or json")
+	fs.StringVar(&f.since, "since", "", "list: only attempts begun in this window; export: transitions from then (24h, 7d, 2026-11-25)")
+	fs.StringVar(&f.until, "until", "", "export: transitions before then (a date, a duration ago, or an RFC 3339 time; default now)")
+	fs.StringVar(&f.format, "format", "", "list: table or json; show: text or json; export: jsonl or csv")
 	fs.BoolVar(&f.force, "force", false, "retry: retry an attempt whose outcome is unknown (check Compago and the terminal first)")
 	fs.BoolVar(&f.charged, "charged", false, "settle: the card was charged (recorded in Odoo by hand, or refunded)")
 	fs.BoolVar(&f.notCharged, "not-charged", false, "settle: the card was not charged")

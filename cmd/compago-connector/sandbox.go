@@ -179,6 +179,8 @@ func sandboxConfig(f sandboxFlags, odooURL, compagoURL string) (*config.Config, 
 	cfg.Compago.PollInterval, cfg.Connector.WatchInterval = f.pollInterval, f.watchInterval
 	cfg.Compago.LateChargeGrace = f.lateChargeGrace
 	cfg.Connector.ExternalIDPrefix = sandboxOdooDB
+	// The sandbox's page is in English: its cashier's sentences too.
+	cfg.Connector.Language = "en"
 	cfg.Log.Level, cfg.Log.Format = f.logLevel, f.logFormat
 	cfg.HTTP.Addr = f.httpAddr
 	cleanup := func() {}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // liveStates is the SQL list of non-final states; it must match the partial
@@ -31,6 +32,10 @@ func (s *sqlJournal) Begin(ctx context.Context, n NewAttempt) (Attempt, error) {
 		Version:   1,
 		CreatedAt: now,
 		UpdatedAt: now,
+		Actor:     n.Actor,
+	}
+	if a.Actor == "" {
+		a.Actor = ActorCashier // a write-ahead answers a cashier's request
 	}
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		if err := s.lockOrder(ctx, tx, n.OrderID); err != nil {
@@ -147,13 +152,29 @@ func (s *sqlJournal) insertAttempt(ctx context.Context, tx *sql.Tx, a *Attempt) 
 	if err != nil {
 		return err
 	}
-	return s.insertEvent(ctx, tx, a.ID, toStamp(a.UpdatedAt), "", *a)
+	err = s.insertEvent(ctx, tx, a.ID, toStamp(a.UpdatedAt), "", *a)
+	a.Actor, a.Answer = "", ""
+	return err
 }
 
 func (s *sqlJournal) insertEvent(ctx context.Context, tx *sql.Tx, id, at int64, from State, a Attempt) error {
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO events (attempt_id, at, from_state, to_state, reason, message)
-		VALUES (?, ?, ?, ?, ?, ?)`), id, at, string(from), string(a.State), a.Reason, a.Message)
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO events (attempt_id, at, from_state, to_state, reason, message, actor, answer)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), id, at, string(from), string(a.State), a.Reason, a.Message, a.Actor, bounded(a.Answer))
 	return err
+}
+
+// bounded keeps an answer kept for the audit trail to a sane size: a
+// hostile or broken server cannot fill the journal through it.
+func bounded(s string) string {
+	const max = 1000
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 func nullable(s string) any {

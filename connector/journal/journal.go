@@ -76,7 +76,24 @@ type Attempt struct {
 	SettledAt  time.Time // zero until settled
 	SettledBy  string    // who settled it (the admin's account)
 	SettleNote string    // what they checked
+
+	// Actor and Answer go to the event an Update (or Begin, Insert) writes
+	// when the state changes, for the audit trail; they are not stored on
+	// the attempt and read back empty. Actor is who asked for the change
+	// (ActorCashier, ActorSweep, ActorAdmin, ActorConnector); Answer is the
+	// Compago or Odoo answer behind it, as received (sanitised by the
+	// caller: no secret, bounded).
+	Actor  string
+	Answer string
 }
+
+// Who asked for a change of an attempt (Event.Actor).
+const (
+	ActorCashier   = "cashier"   // the order's flag in Odoo: requested, cancel_requested
+	ActorSweep     = "sweep"     // the cron sweep: expiry, stuck work, orphans
+	ActorAdmin     = "admin"     // a command run by an administrator (intents settle, cancel)
+	ActorConnector = "connector" // the daemon acting on Compago's or Odoo's answer
+)
 
 // Outcome is what a human found an Unknown attempt came to, having
 // checked the terminal and Compago.
@@ -112,6 +129,7 @@ type NewAttempt struct {
 	Amount           int64 // centavos, > 0
 	Terminal         string
 	ExternalIDPrefix string
+	Actor            string // who asked for it, on its first event; "" = ActorCashier
 
 	// AfterSeq, when > 0, is the highest attempt number known elsewhere
 	// (the order's externalId in Odoo): the new attempt is numbered above
@@ -145,6 +163,19 @@ type Event struct {
 	From, To  State
 	Reason    string
 	Message   string
+	Actor     string // who asked (Actor* constants); "" for events older than the audit columns
+	Answer    string // the Compago or Odoo answer behind the change, if any
+}
+
+// AuditEvent is one event with the attempt it belongs to, for the export.
+type AuditEvent struct {
+	Event
+	OrderID    int64
+	Seq        int
+	ExternalID string
+	IntentID   string // the attempt's intent id as it stands now
+	Terminal   string
+	Amount     int64 // centavos
 }
 
 // Journal is the durable journal. Every method that changes something has
@@ -173,6 +204,13 @@ type Journal interface {
 	ByExternalID(ctx context.Context, externalID string) (Attempt, error)
 	List(ctx context.Context, f Filter) ([]Attempt, error)
 	Events(ctx context.Context, attemptID int64) ([]Event, error)
+	// Audit returns every event at or after since and before until (zero:
+	// no bound), with its attempt, oldest first (by time, then by the order
+	// they were written). Read-only: it may run beside the daemon.
+	Audit(ctx context.Context, since, until time.Time) ([]AuditEvent, error)
+	// Identity names this journal: the same for every daemon sharing it,
+	// another for any other journal. Created with the journal.
+	Identity(ctx context.Context) (string, error)
 
 	// Ownership of work among daemons sharing the journal (see the package
 	// doc). On SQLite, one daemon's goroutines use the same calls.

@@ -153,7 +153,7 @@ func placeholders(n int) string {
 
 // Events returns the attempt's state changes, oldest first.
 func (s *sqlJournal) Events(ctx context.Context, attemptID int64) ([]Event, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT attempt_id, at, from_state, to_state, reason, message
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT attempt_id, at, from_state, to_state, reason, message, actor, answer
 		FROM events WHERE attempt_id = ? ORDER BY id`), attemptID)
 	if err != nil {
 		return nil, fmt.Errorf("journal: events of attempt %d: %w", attemptID, err)
@@ -164,7 +164,7 @@ func (s *sqlJournal) Events(ctx context.Context, attemptID int64) ([]Event, erro
 		var e Event
 		var at int64
 		var from, to string
-		if err := rows.Scan(&e.AttemptID, &at, &from, &to, &e.Reason, &e.Message); err != nil {
+		if err := rows.Scan(&e.AttemptID, &at, &from, &to, &e.Reason, &e.Message, &e.Actor, &e.Answer); err != nil {
 			return nil, fmt.Errorf("journal: events of attempt %d: %w", attemptID, err)
 		}
 		e.At, e.From, e.To = fromStamp(at), State(from), State(to)
@@ -174,6 +174,51 @@ func (s *sqlJournal) Events(ctx context.Context, attemptID int64) ([]Event, erro
 		return nil, fmt.Errorf("journal: events of attempt %d: %w", attemptID, err)
 	}
 	return out, nil
+}
+
+// Audit returns the events in [since, until) with their attempts, oldest
+// first; ids break ties of one instant in the order they were written.
+func (s *sqlJournal) Audit(ctx context.Context, since, until time.Time) ([]AuditEvent, error) {
+	query := `SELECT e.attempt_id, e.at, e.from_state, e.to_state, e.reason, e.message, e.actor, e.answer,
+			a.order_id, a.seq, a.external_id, COALESCE(a.intent_id, ''), a.terminal, a.amount
+		FROM events e JOIN attempts a ON a.id = e.attempt_id
+		WHERE e.at >= ?`
+	args := []any{toStamp(since)}
+	if !until.IsZero() {
+		query += ` AND e.at < ?`
+		args = append(args, toStamp(until))
+	}
+	query += ` ORDER BY e.at, e.id`
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("journal: audit events: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEvent
+	for rows.Next() {
+		var e AuditEvent
+		var at int64
+		var from, to string
+		if err := rows.Scan(&e.AttemptID, &at, &from, &to, &e.Reason, &e.Message, &e.Actor, &e.Answer,
+			&e.OrderID, &e.Seq, &e.ExternalID, &e.IntentID, &e.Terminal, &e.Amount); err != nil {
+			return nil, fmt.Errorf("journal: audit events: %w", err)
+		}
+		e.At, e.From, e.To = fromStamp(at), State(from), State(to)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal: audit events: %w", err)
+	}
+	return out, nil
+}
+
+// Identity reads the journal's name, made by its migration 5.
+func (s *sqlJournal) Identity(ctx context.Context) (string, error) {
+	var id string
+	if err := s.db.QueryRowContext(ctx, `SELECT id FROM journal_identity`).Scan(&id); err != nil {
+		return "", fmt.Errorf("journal: identity: %w", err)
+	}
+	return id, nil
 }
 
 // prunable selects what Prune may delete: final, fully synced, not parked

@@ -48,7 +48,7 @@ func (s *sqlJournal) Settle(ctx context.Context, id int64, st Settlement) (Attem
 			msg += " (by " + st.By + ")"
 		}
 		ev := a
-		ev.Reason, ev.Message = "settled_"+string(st.Outcome), msg
+		ev.Reason, ev.Message, ev.Actor = "settled_"+string(st.Outcome), msg, ActorAdmin
 		if err := s.insertEvent(ctx, tx, id, now, Unknown, ev); err != nil {
 			return err
 		}

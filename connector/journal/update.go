@@ -72,6 +72,7 @@ func (s *sqlJournal) update(ctx context.Context, id int64, fence *Lease, fn func
 			}
 		}
 		out = after
+		out.Actor, out.Answer = "", ""
 		return nil
 	})
 	switch {

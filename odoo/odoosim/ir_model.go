@@ -104,6 +104,28 @@ func buildIRModels(d *db, _ map[string][]tableField) {
 	sel.addField(spec("value", "char", "Value", required))
 	sel.addField(spec("name", "char", "Name", required))
 	sel.addField(spec("sequence", "integer", "Sequence", defaultValue(int64(1000))))
+	// An option added to or removed from a manual field reloads the
+	// registry, as Odoo does: the field then takes, or refuses, the value.
+	reinstall := func(t *tx, fieldIDs []int64) error {
+		for _, id := range fieldIDs {
+			if fr := fm.recs[id]; fr != nil && t.getString(fm, fr, "state") == "manual" {
+				if err := installManualField(t, fm, fr); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	sel.afterCreate = func(t *tx, r *record) error { return reinstall(t, []int64{t.getID(sel, r, "field_id")}) }
+	sel.afterUnlink = func(t *tx, recs []*record) error {
+		var ids []int64
+		for _, r := range recs {
+			if id, ok := r.vals["field_id"].(int64); ok {
+				ids = append(ids, id)
+			}
+		}
+		return reinstall(t, ids)
+	}
 }
 
 // seedIRModel writes one ir.model per model and one ir.model.fields per field.

@@ -72,6 +72,23 @@ func buildBaseModels(d *db, _ map[string][]tableField) {
 	}
 	users.addMethod(&method{name: "context_get", qualname: "ResUsers.context_get", fn: usersContextGet})
 
+	// ir.config_parameter: the database's system parameters (key, value),
+	// readable and writable by administrators (base.group_system); the
+	// daemon keeps in it which journal works this database.
+	param := d.register(newModel("ir.config_parameter", "System Parameter", "key"))
+	param.recName = "key"
+	param.addField(spec("key", "char", "Key", required))
+	param.addField(spec("value", "text", "Value", required))
+	param.beforeCreate = func(t *tx, vals map[string]any) error {
+		key, _ := vals["key"].(string)
+		for _, r := range param.recs {
+			if t.getString(param, r, "key") == key {
+				return validationError("The operation cannot be completed: Key must be unique.")
+			}
+		}
+		return nil
+	}
+
 	journal := d.register(newModel("account.journal", "Journal", "sequence, type, code"))
 	journal.addField(spec("name", "char", "Journal Name", required))
 	journal.addField(spec("code", "char", "Short Code"))
@@ -79,6 +96,9 @@ func buildBaseModels(d *db, _ map[string][]tableField) {
 		"sale", "Sales", "purchase", "Purchase", "cash", "Cash", "bank", "Bank", "credit", "Credit Card", "general", "Miscellaneous")))
 	journal.addField(spec("sequence", "integer", "Sequence", defaultValue(int64(10))))
 	journal.addField(spec("company_id", "many2one", "Company", rel("res.company"), defaultValue(int64(1))))
+	// A journal in a foreign currency (empty: its company's); a POS whose
+	// journal has one sells in it (pos.config's currency_id).
+	journal.addField(spec("currency_id", "many2one", "Currency", rel("res.currency")))
 	journal.addField(spec("active", "boolean", "Active", defaultValue(true)))
 }
 

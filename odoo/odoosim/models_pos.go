@@ -32,8 +32,19 @@ func buildPOSConfig(d *db, table map[string][]tableField) {
 	m.override("iface_tax_included", func(f *field) { f.def = func(*tx, map[string]any) any { return "total" } })
 	m.override("picking_policy", func(f *field) { f.def = func(*tx, map[string]any) any { return "direct" } })
 	m.override("uuid", func(f *field) { f.def = func(*tx, map[string]any) any { return uuid4() } })
+	// pos.config._compute_currency (17.0-19.0): the journal's currency,
+	// else the journal's company's, else the config's company's. A POS's
+	// orders are in that currency (pos.order.currency_id is related to it).
 	m.override("currency_id", func(f *field) {
-		f.compute = func(t *tx, r *record) any { return companyCurrency(t, t.getID(m, r, "company_id")) }
+		f.compute = func(t *tx, r *record) any {
+			if jm, j := t.follow(m, r, "journal_id"); j != nil {
+				if c := t.get(jm, j, "currency_id"); truthy(c) {
+					return c
+				}
+				return companyCurrency(t, t.getID(jm, j, "company_id"))
+			}
+			return companyCurrency(t, t.getID(m, r, "company_id"))
+		}
 	})
 	m.override("session_ids", inverse("config_id"))
 	current := func(t *tx, r *record) *record {

@@ -71,6 +71,7 @@ type model struct {
 	beforeWrite  func(t *tx, recs []*record, vals map[string]any) error
 	afterWrite   func(t *tx, recs []*record, vals map[string]any) error
 	beforeUnlink func(t *tx, recs []*record) error
+	afterUnlink  func(t *tx, recs []*record) error // recs are gone; their values are still readable
 	constraints  []func(t *tx, r *record) error
 }
 
@@ -460,6 +461,9 @@ func (t *tx) unlink(m *model, ids []int64) error {
 			}
 		}
 		t.remove(m, r)
+	}
+	if m.afterUnlink != nil {
+		return m.afterUnlink(t, recs)
 	}
 	return nil
 }

@@ -38,7 +38,7 @@ func testBeginNumbers(t *testing.T, s journal.Journal) {
 	if err != nil {
 		t.Fatalf("Events: %v", err)
 	}
-	want := []journal.Event{{AttemptID: first.ID, At: first.CreatedAt, From: "", To: journal.Creating}}
+	want := []journal.Event{{AttemptID: first.ID, At: first.CreatedAt, From: "", To: journal.Creating, Actor: journal.ActorCashier}}
 	if d := cmp.Diff(want, evs); d != "" {
 		t.Fatalf("the history of a new attempt (-want +got):\n%s", d)
 	}

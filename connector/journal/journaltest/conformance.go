@@ -44,6 +44,8 @@ func RunConformance(t *testing.T, open func(t *testing.T) journal.Journal) {
 		{"a human settles an unknown outcome, once, with an event", testSettle},
 		{"Check passes on a healthy journal", testCheck},
 		{"a cancelled context stops a write", testCancelled},
+		{"every state change is an audit event with who asked and the answer", testAudit},
+		{"a journal has one identity", testIdentity},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -41,7 +41,7 @@ func testUpdateVersions(t *testing.T, s journal.Journal) {
 		t.Fatalf("Events: %v", err)
 	}
 	want := []journal.Event{
-		{AttemptID: a.ID, From: "", To: journal.Creating},
+		{AttemptID: a.ID, From: "", To: journal.Creating, Actor: journal.ActorCashier},
 		{AttemptID: a.ID, From: journal.Creating, To: journal.Pending, Message: "Waiting for the card on TERMINAL-001"},
 		{AttemptID: a.ID, From: journal.Pending, To: journal.Cancelled, Reason: "cashier", Message: "Cancelled by the cashier"},
 	}

@@ -8,6 +8,7 @@ const STATE_LABELS = {
   requested: "Requested",
   pending: "Pending on terminal",
   paid: "Paid",
+  partially_paid: "Partially paid: money still due",
   cancel_requested: "Cancel requested",
   cancelled: "Cancelled",
   expired: "Expired",
