@@ -199,7 +199,10 @@ class TestCompago(TransactionCase):
                 'state': state, 'amount_total': order.amount_total, 'amount_tax': 0.0,
                 'amount_paid': sum(p['amount'] for p in payments), 'amount_return': 0.0,
                 'access_token': order.access_token, 'lines': [],
-                'payment_ids': [(0, 0, dict(p, payment_date=fields.Datetime.now())) for p in payments],
+                # A line the POS already saved goes by its id, as the POS
+                # sends it once it knows it.
+                'payment_ids': [(1, p['id'], {k: v for k, v in p.items() if k != 'id'}) if p.get('id')
+                                else (0, 0, dict(p, payment_date=fields.Datetime.now())) for p in payments],
             }
             return self.env['pos.order'].with_user(self.cashier).sync_from_ui([data])
         data = {
@@ -211,7 +214,8 @@ class TestCompago(TransactionCase):
             'lines': [[0, 0, {'product_id': self.product.id, 'qty': 1, 'price_unit': order.amount_total,
                               'price_subtotal': order.amount_total, 'price_subtotal_incl': order.amount_total,
                               'discount': 0, 'tax_ids': [(6, 0, [])], 'full_product_name': 'Compago test item'}]],
-            'statement_ids': [[0, 0, dict(p, name=fields.Datetime.to_string(fields.Datetime.now()))] for p in payments],
+            'statement_ids': [[0, 0, dict({k: v for k, v in p.items() if k != 'id'}, name=fields.Datetime.to_string(fields.Datetime.now()))]
+                              for p in payments],
         }
         return self.env['pos.order'].with_user(self.cashier).create_from_ui([{'data': data}], draft=(state == 'draft'))
 
@@ -235,7 +239,8 @@ class TestCompago(TransactionCase):
         if MAJOR >= 18:
             self.assertEqual(status['paid_line']['uuid'], puuid)
         # The cashier validates: the POS sends its done Compago line too.
-        self.pos_sync(order, [{'amount': 30, 'payment_method_id': self.cash.id},
+        cash_line = order.payment_ids.filtered(lambda p: p.payment_method_id == self.cash)
+        self.pos_sync(order, [{'amount': 30, 'payment_method_id': self.cash.id, 'id': MAJOR >= 18 and cash_line.id},
                               {'amount': 70, 'payment_method_id': self.method.id, 'payment_status': 'done',
                                'transaction_id': 'pi_0005', 'uuid': puuid}])
         self.assertEqual(order.state, 'paid')

@@ -235,6 +235,15 @@ class PosOrder(models.Model):
             raise UserError(_("The payment method of this Compago payment does not exist."))
 
         line = self.env['pos.payment'].sudo().search([('compago_intent_id', '=', intent)])
+        if not line:
+            # A line the daemon added with add_payment before the addon was
+            # installed (or a call of that time committing late) carries the
+            # intent only as its transaction id: it is this payment's line.
+            line = order.payment_ids.filtered(
+                lambda p: p.transaction_id == intent and not p.compago_intent_id and p.payment_method_id == method
+                and not float_compare(p.amount, amount, precision_rounding=currency.rounding))[:1]
+            if line:
+                line.write({'compago_intent_id': intent})
         created = False
         if line:
             if line.pos_order_id != order:
