@@ -24,7 +24,7 @@ import (
 // For an order the POS drives (it sent the request with its payment line's
 // uuid) the addon leaves completion to the POS's own validation (receipt,
 // invoice, change) for a grace period (the addon's
-// pos_compago_connector.complete_grace_seconds, default 300 s), and says
+// pos_compago_connector.complete_grace_seconds, default 120 s), and says
 // how long is left: the recorder calls again then, and the addon completes
 // the order itself if the POS never came back.
 //

@@ -288,3 +288,34 @@ class TestCompago(TransactionCase):
         self.assertEqual(len(self.compago_lines(order)), 1)
         self.assertEqual(self.compago_lines(order).amount, 40)
         self.assertNotEqual(order.x_compago_message, 'forged')
+
+    def test_cancel_after_the_charge_keeps_it_paid(self):
+        """A cashier's Cancel meeting a charged card: paid, never cancelled."""
+        order = self.new_order(100)
+        Order = self.env['pos.order'].with_user(self.cashier)
+        Order.compago_send(order.id, {'amount': 100, 'payment_method_id': self.method.id})
+        order.with_user(self.daemon).write({'x_compago_state': 'pending', 'x_compago_intent_id': 'pi_0008'})
+        # The cancel lands first, the charge is recorded after it.
+        self.assertEqual(Order.compago_cancel(order.id)['state'], 'cancel_requested')
+        self.record(order, 'pi_0008', 100)
+        self.assertEqual(order.x_compago_state, 'paid')
+        # A cancel after the charge changes nothing.
+        self.assertEqual(Order.compago_cancel(order.id)['state'], 'paid')
+        self.assertEqual(len(self.compago_lines(order)), 1)
+
+    def test_late_charge_of_an_older_request_keeps_the_newer_state(self):
+        order = self.new_order(100)
+        order.with_user(self.daemon).write({'x_compago_state': 'pending', 'x_compago_intent_id': 'pi_new'})
+        res = self.record(order, 'pi_old', 40)
+        self.assertTrue(res['created'])
+        self.assertEqual(order.x_compago_state, 'pending', "the newer request still speaks for the order")
+        self.assertEqual(order.x_compago_intent_id, 'pi_new')
+        self.assertEqual(order.amount_paid, 40)
+
+    def test_hostile_message_is_kept_as_text(self):
+        order = self.new_order(100)
+        hostile = "<script>alert(1)</script>'; DROP TABLE pos_order;--" + "x" * 1000
+        self.record(order, 'pi_0009', 100, message=hostile)
+        self.assertEqual(order.x_compago_message, hostile[:500])
+        with self.assertRaises(Exception):
+            self.record(self.new_order(10), 'pi_0010', 10, message={'not': 'text'})
