@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -159,13 +158,14 @@ func (e *Engine) recordViaAddon(ctx context.Context, a journal.Attempt) (int64, 
 		// It may have committed: calling again is safe, the addon finds
 		// its line by the intent id.
 		return 0, fmt.Errorf("record intent %s on order %d through the addon (outcome unknown): %w", a.IntentID, a.OrderID, err)
-	case strings.Contains(odooMessage(err), "compago_record_payment"):
-		// The addon went away: the next pass uses add_payment.
-		e.forgetAddon()
-		return 0, fmt.Errorf("the Odoo addon is no longer there: %w", err)
 	case odoo.IsUserError(err):
 		return 0, &attentionError{what: "Odoo refused the payment: " + odooMessage(err)}
 	default:
+		// Odoo answered with something else than a refusal: the addon may
+		// have been uninstalled (the method is gone; its message may be
+		// withheld from us, so it is not read). The next pass looks for
+		// the addon again, and records with add_payment if it is gone.
+		e.forgetAddon()
 		return 0, fmt.Errorf("record intent %s on order %d through the addon: %w", a.IntentID, a.OrderID, err)
 	}
 	crashPoint(CrashAfterAddPayment)
