@@ -135,6 +135,7 @@ var odooFields = []string{
 	"x_compago_external_id",
 	"x_compago_deeplink",
 	"x_compago_message",
+	"x_compago_payment_uuid",
 }
 
 // FieldName returns the name the field called name by default has in this

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,12 @@ type Options struct {
 	// LimitTimeReal is --limit-time-real with Workers (default 120s): a
 	// request running longer is killed.
 	LimitTimeReal time.Duration
+	// AddonsPath adds directories (e.g. the repository's
+	// odoo/addons/<version>) to Odoo's addons path.
+	AddonsPath []string
+	// Install lists modules installed (odoo-bin -i) into the test's copy
+	// of the template before it is served.
+	Install []string
 }
 
 // Odoo is one test's real Odoo: its own copy of the version's template,
@@ -80,6 +87,47 @@ func Start(t testing.TB, version string, opt Options) *Odoo {
 	t.Helper()
 	Require(t)
 	ctx := context.Background()
+	p, tmpl, db, _ := copyTemplate(t, version)
+	logFile := filepath.Join(p.logDir, db+".log")
+	if len(opt.Install) > 0 {
+		installStart := time.Now()
+		if err := p.install(ctx, tmpl.tree, db, logFile, opt.AddonsPath, opt.Install, ""); err != nil {
+			t.Fatalf("real Odoo %s: %v", version, err)
+		}
+		t.Logf("real Odoo %s: installed %s in %s", version, strings.Join(opt.Install, ","), time.Since(installStart).Round(10*time.Millisecond))
+	}
+	serveStart := time.Now()
+	s, err := p.serve(ctx, tmpl.tree, db, logFile, serveOptions{workers: opt.Workers, limitTimeReal: opt.LimitTimeReal, addonsPath: opt.AddonsPath})
+	if err != nil {
+		t.Fatalf("real Odoo %s: %v", version, err)
+	}
+	t.Cleanup(func() {
+		s.stop()
+		if t.Failed() {
+			t.Logf("Odoo %s log: %s", version, logFile)
+		} else {
+			os.Remove(logFile)
+		}
+	})
+	t.Logf("real Odoo %s at %s, database %s (serving in %s)", version, s.url, db, time.Since(serveStart).Round(10*time.Millisecond))
+	o := &Odoo{
+		URL: s.url, Database: db, Login: AdminLogin, Password: AdminPassword, APIKey: tmpl.shop.APIKey,
+		Version: version, Major: tmpl.tree.major, Shop: tmpl.shop, LogFile: logFile,
+		DSN: p.dsnAs("postgres", db), t: t,
+	}
+	o.rpc = &rpc{url: s.url, db: db, user: AdminLogin, password: AdminPassword}
+	if err := o.rpc.login(ctx); err != nil {
+		t.Fatalf("real Odoo %s: log in: %v", version, err)
+	}
+	return o
+}
+
+// copyTemplate gives t its own copy of the version's template database
+// (and filestore), dropped when t ends.
+func copyTemplate(t testing.TB, version string) (*process, *template, string, string) {
+	t.Helper()
+	Require(t)
+	ctx := context.Background()
 	state.mu.Lock()
 	p, tmpl, err := templateFor(ctx, version)
 	if err != nil {
@@ -109,32 +157,65 @@ func Start(t testing.TB, version string, opt Options) *Odoo {
 		os.RemoveAll(filestore)
 	})
 
+	t.Logf("real Odoo %s: database %s copied from the template (%s) in %s", version, db, tmpl.built, copied.Round(10*time.Millisecond))
+	return p, tmpl, db, filestore
+}
+
+// RunModuleTests installs modules from addonsPath into a copy of the
+// version's template and runs their tests with Odoo's own test runner
+// (odoo-bin -i ... --test-tags), failing t with Odoo's log when a test
+// fails or none ran.
+func RunModuleTests(t testing.TB, version string, addonsPath []string, modules ...string) {
+	t.Helper()
+	p, tmpl, db, _ := copyTemplate(t, version)
 	logFile := filepath.Join(p.logDir, db+".log")
-	serveStart := time.Now()
-	s, err := p.serve(ctx, tmpl.tree, db, logFile, serveOptions{workers: opt.Workers, limitTimeReal: opt.LimitTimeReal})
-	if err != nil {
-		t.Fatalf("real Odoo %s: %v", version, err)
+	tags := make([]string, len(modules))
+	for i, m := range modules {
+		tags[i] = "/" + m
 	}
-	t.Cleanup(func() {
-		s.stop()
+	start := time.Now()
+	err := p.install(context.Background(), tmpl.tree, db, logFile, addonsPath, modules, strings.Join(tags, ","))
+	logText, _ := os.ReadFile(logFile)
+	defer func() {
 		if t.Failed() {
 			t.Logf("Odoo %s log: %s", version, logFile)
 		} else {
 			os.Remove(logFile)
 		}
-	})
-	t.Logf("real Odoo %s at %s, database %s (template %s; copied in %s, serving in %s)", version, s.url, db,
-		tmpl.built, copied.Round(10*time.Millisecond), time.Since(serveStart).Round(10*time.Millisecond))
-	o := &Odoo{
-		URL: s.url, Database: db, Login: AdminLogin, Password: AdminPassword, APIKey: tmpl.shop.APIKey,
-		Version: version, Major: tmpl.tree.major, Shop: tmpl.shop, LogFile: logFile,
-		DSN: p.dsnAs("postgres", db), t: t,
+	}()
+	if err != nil {
+		t.Fatalf("Odoo %s tests of %s: %v\n%s", version, strings.Join(modules, ","), err, failures(string(logText)))
 	}
-	o.rpc = &rpc{url: s.url, db: db, user: AdminLogin, password: AdminPassword}
-	if err := o.rpc.login(ctx); err != nil {
-		t.Fatalf("real Odoo %s: log in: %v", version, err)
+	m := testsRan.FindStringSubmatch(string(logText))
+	if m == nil {
+		t.Fatalf("Odoo %s: no test of %s ran (log %s):\n%s", version, strings.Join(modules, ","), logFile, tail(string(logText)))
 	}
-	return o
+	if m[1] != "0" || m[2] != "0" {
+		t.Fatalf("Odoo %s: %s\n%s", version, m[0], failures(string(logText)))
+	}
+	t.Logf("Odoo %s: %s tests of %s passed in %s", version, m[3], strings.Join(modules, ","), time.Since(start).Round(100*time.Millisecond))
+}
+
+// testsRan matches Odoo's summary line of a test run.
+var testsRan = regexp.MustCompile(`(\d+) failed, (\d+) error\(s\) of (\d+) tests`)
+
+// failures keeps the ERROR and FAIL parts of an Odoo log.
+func failures(log string) string {
+	var out []string
+	keep := 0
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, " ERROR ") || strings.Contains(line, " FAIL") {
+			keep = 40
+		}
+		if keep > 0 {
+			out = append(out, line)
+			keep--
+		}
+	}
+	if len(out) > 300 {
+		out = out[len(out)-300:]
+	}
+	return strings.Join(out, "\n")
 }
 
 // salt keeps database names apart across test binaries sharing a log directory.

@@ -104,6 +104,37 @@ type server struct {
 type serveOptions struct {
 	workers       int
 	limitTimeReal time.Duration
+	addonsPath    []string
+}
+
+// addonsArgs puts extra directories on the addons path after the tree's own.
+func addonsArgs(tr *tree, extra []string) []string {
+	if len(extra) == 0 {
+		return nil
+	}
+	dirs := append([]string{filepath.Join(tr.dir, "odoo", "addons"), filepath.Join(tr.dir, "addons")}, extra...)
+	return []string{"--addons-path=" + strings.Join(dirs, ",")}
+}
+
+// install runs odoo-bin -i modules on db and stops; with testTags it
+// also runs those tests (Odoo's test runner) and reports a failed one.
+func (p *process) install(ctx context.Context, tr *tree, db, logFile string, addonsPath, modules []string, testTags string) error {
+	ctx, cancel := context.WithTimeout(ctx, initTimeout)
+	defer cancel()
+	args := append([]string{"-d", db, "-i", strings.Join(modules, ",")}, p.dbArgs()...)
+	args = append(args, addonsArgs(tr, addonsPath)...)
+	args = append(args, "--max-cron-threads=0", "--http-interface=127.0.0.1", "--http-port=0",
+		"--data-dir="+p.dataDir, "--logfile="+logFile, "--stop-after-init")
+	if testTags != "" {
+		args = append(args, "--test-tags="+testTags)
+	}
+	cmd := p.command(ctx, tr, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("odootest: odoo-bin -i %s (%s) failed: %v\n%s\nlog %s:\n%s", strings.Join(modules, ","), tr.version, err, tail(out.String()), logFile, tailFile(logFile))
+	}
+	return nil
 }
 
 // serve starts odoo-bin on db on a free loopback port and waits until it
@@ -129,6 +160,7 @@ func (p *process) serveOnce(ctx context.Context, tr *tree, db, logFile string, o
 		return nil, err
 	}
 	args := append([]string{"-d", db, "--db-filter=^" + db + "$"}, p.dbArgs()...)
+	args = append(args, addonsArgs(tr, opt.addonsPath)...)
 	args = append(args, "--max-cron-threads=0", "--http-interface=127.0.0.1", "--http-port="+strconv.Itoa(port),
 		"--data-dir="+p.dataDir, "--logfile="+logFile)
 	if opt.workers > 0 {
