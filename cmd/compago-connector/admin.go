@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/compago-odoo/connector/compago"
@@ -14,12 +15,15 @@ import (
 )
 
 func runSetup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, warnings, err := loadConfig("setup", args, stderr)
+	opt, cfg, warnings, err := loadSetupConfig(args, os.Stdin, stderr)
 	if err != nil {
 		return err
 	}
 	for _, w := range warnings {
 		fmt.Fprintln(stderr, "warning:", w)
+	}
+	if opt.admin != "" {
+		return setupDedicated(ctx, cfg, opt, stdout)
 	}
 	oc, err := newOdooClient(cfg)
 	if err != nil {
@@ -92,15 +96,11 @@ func checkOdoo(ctx context.Context, cfg *config.Config, line func(bool, string, 
 	}
 	line(true, "odoo login", fmt.Sprintf("%s, Odoo %s over %s, uid %d", config.RedactURL(cfg.Odoo.URL), oc.Version().Serie, oc.Protocol(), oc.UID()))
 	fields := connector.DefaultFields().WithOverrides(cfg.Connector.Fields)
-	var present []struct {
-		Name string `json:"name"`
-	}
 	var names []string
 	for _, d := range fields.Definitions() {
 		names = append(names, d.Name)
 	}
-	err = oc.SearchRead(ctx, "ir.model.fields", odoo.And(odoo.Cond("model", "=", "pos.order"), odoo.Cond("name", "in", names)),
-		odoo.Query{Fields: []string{"name"}}, &present)
+	present, err := presentFields(ctx, oc, names)
 	switch {
 	case err != nil:
 		line(false, "fields", err.Error())
