@@ -9,6 +9,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/compago-odoo/connector/connector"
+	"github.com/compago-odoo/connector/connector/simworld"
+	"github.com/compago-odoo/connector/odoo"
+	"github.com/compago-odoo/connector/odoo/odootest"
 )
 
 // lockedBuffer collects a daemon's log lines for a test to read.
@@ -38,12 +41,34 @@ func (b *lockedBuffer) String() string {
 // the journal's truth back (pending, the waiting sentence) and logs who
 // wrote the order last; the card is then charged and recorded as usual.
 func TestAHandWrittenPaidOnALivePaymentIsPutRightByTheSweep(t *testing.T) {
-	w := newWorld(t, worldOptions{})
+	handWrittenPaidIsPutRight(t, newWorld(t, worldOptions{}))
+}
+
+// The same on real Odoo without the addon, the daemon logged in as the
+// dedicated user: the log names the administrator who wrote.
+func TestRealOdooAHandWrittenPaidIsPutRightByTheSweep(t *testing.T) {
+	odootest.Each(t, func(t *testing.T, version string) {
+		o := odootest.Start(t, version, odootest.Options{})
+		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC, dedicated: true})
+		out := handWrittenPaidIsPutRight(t, w)
+		if !strings.Contains(out, `"last_written_by":"Administrator (uid 2)"`) {
+			t.Errorf("the log does not name the administrator who wrote paid:\n%s", out)
+		}
+	})
+}
+
+func handWrittenPaidIsPutRight(t *testing.T, w *world) string {
 	logs := &lockedBuffer{t: t}
 	d := w.startDaemon(func(c *connector.Config) { c.Logger = zerolog.New(logs).Level(zerolog.DebugLevel) })
 	id := w.NewOrder(120, nil)
 	w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})
 	waiting := w.WaitState(id, connector.StatePending)
+	// The journal notes the write-back just after Odoo took it: wait for
+	// that, as a hand-write minutes later would.
+	simworld.WaitFor(t, "the journal to note Odoo shows pending", func() bool {
+		a, err := d.journal.Latest(t.Context(), id)
+		return err == nil && !a.Unsynced()
+	})
 
 	w.Flag(id, map[string]any{"x_compago_state": "paid"})
 	r, err := d.eng.SweepOnce(t.Context())
@@ -71,4 +96,5 @@ func TestAHandWrittenPaidOnALivePaymentIsPutRightByTheSweep(t *testing.T) {
 	w.Compago.ApproveTerminal("TERMINAL-001")
 	w.WaitState(id, connector.StatePaid)
 	w.CheckInvariants()
+	return out
 }
