@@ -52,16 +52,18 @@ func loadSetupConfig(args []string, stdin *os.File, stderr io.Writer) (setupOpti
 			return opt, nil, nil, err
 		}
 		opt.adminPassword = pw
-		// The config's odoo password is the dedicated user's key, which
-		// may not exist yet: setup logs in as the administrator instead.
-		if err := fs.Set("odoo.password", pw); err != nil {
-			return opt, nil, nil, err
-		}
 		if opt.keyFile == "" {
 			opt.keyFile = defaultKeyFile(opt.file)
 		}
 	}
-	cfg, warnings, err := config.Load(config.Source{File: opt.file, Environ: os.Environ(), Flags: fs})
+	env := os.Environ()
+	if opt.admin != "" {
+		// The config's odoo password is the dedicated user's key, which
+		// may not exist yet: setup logs in as the administrator instead,
+		// so any value satisfies the config's check.
+		env = append(env, "COMPAGO_CONNECTOR_ODOO__PASSWORD=setup-logs-in-as-the-administrator")
+	}
+	cfg, warnings, err := config.Load(config.Source{File: opt.file, Environ: env, Flags: fs})
 	return opt, cfg, warnings, err
 }
 

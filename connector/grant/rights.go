@@ -40,8 +40,8 @@ const (
 var rights = []Right{
 	{Model: "pos.order", Read: true, Write: true,
 		Why: "watch flagged orders (search_read), write the x_compago_* fields, add_payment; read by the sweep, reconcile and intents"},
-	{Model: "pos.order.line", Read: true,
-		Why: "the completion reads the order's lines (amounts, the picking's moves)"},
+	{Model: "pos.order.line", Read: true, Write: true,
+		Why: "the completion (pos.make.payment.check) reads the lines and writes them (their stock moves, the lots)"},
 	{Model: "pos.payment", Read: true, Create: true,
 		Why: "add_payment creates the line; the recorder and reconcile read lines by transaction_id"},
 	{Model: "pos.payment.method", Read: true,
