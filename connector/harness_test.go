@@ -33,11 +33,14 @@ type worldOptions struct {
 	version  int            // odoosim's Odoo version, default 18
 	protocol odoo.Protocol  // default auto
 	real     *odootest.Odoo // a real Odoo instead of odoosim
+	// dedicated: the daemon logs in as the dedicated user setup makes
+	// (a real Odoo only), not as the administrator.
+	dedicated bool
 }
 
 func newWorld(t testing.TB, opt worldOptions) *world {
 	t.Helper()
-	so := simworld.Options{Version: opt.version, Protocol: opt.protocol}
+	so := simworld.Options{Version: opt.version, Protocol: opt.protocol, DaemonUser: opt.dedicated}
 	if opt.real != nil {
 		so.Odoo = simworld.Real(opt.real)
 	}

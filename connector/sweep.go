@@ -76,7 +76,7 @@ func (s *sweeper) run() {
 		ev = s.e.log.Debug()
 	}
 	ev.Int("expiry_checks", r.ExpiryChecks).Int("stuck_creates", r.StuckCreates).Int("adopted", r.Adopted).
-		Int("cleared", r.Cleared).Int("failing_writes", r.FailingWrites).Int64("pruned", r.Pruned).Msg("sweep")
+		Int("cleared", r.Cleared).Int("failing_writes", r.FailingWrites).Int("corrected", r.Corrected).Int64("pruned", r.Pruned).Msg("sweep")
 }
 
 // report runs the daily report on one daemon of the group.
@@ -99,6 +99,7 @@ type SweepReport struct {
 	Adopted       int   // Odoo orders pending on an intent the journal did not know, now followed
 	Cleared       int   // Odoo orders pending without any intent id, set to failed
 	FailingWrites int   // outbox items Odoo has refused for longer than stuck_after
+	Corrected     int   // orders whose daemon-only fields someone else changed, put right
 	Pruned        int64 // final attempts older than the retention, deleted
 }
 
@@ -129,6 +130,9 @@ func (e *Engine) SweepOnce(ctx context.Context) (SweepReport, error) {
 	adopted, cleared, err := e.adoptOdooFlags(WithActor(ctx, journal.ActorSweep))
 	r.Adopted, r.Cleared = adopted, cleared
 	if err != nil {
+		errs = append(errs, err)
+	}
+	if r.Corrected, err = e.correctHandWrites(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	failing, err := e.journal.List(ctx, journal.Filter{Unsynced: true, UpdatedBefore: now.Add(-e.cfg.StuckAfter)})

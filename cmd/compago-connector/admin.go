@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/compago-odoo/connector/compago"
@@ -15,7 +16,12 @@ import (
 
 const setupAbout = `Creates the x_compago_* fields on pos.order in Odoo (idempotent: present
 fields are left as they are) and checks the Compago payment method. Run it
-once after installing, and after an Odoo upgrade.`
+once after installing, and after an Odoo upgrade. With --admin LOGIN (an
+Odoo administrator, whose password is asked on the terminal or read from
+--admin-password-file), it also makes the group "Compago connector", the
+daemon's own Odoo user in it and its API key, written where the service
+reads its Odoo secret; run again, it makes no second user or key unless
+--new-key.`
 
 const checkAbout = `Checks what the daemon needs, one line per check (OK or FAIL): the
 configuration, the Odoo login, the Compago fields, the payment method and
@@ -23,9 +29,17 @@ the Compago key. doctor checks more (file modes, journal, POS, terminals,
 the running service) and gives the fix for each failure.`
 
 func runSetup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c := newCommand("setup", "[--config FILE] [--KEY VALUE ...]", setupAbout, stdout, stderr).withConfig()
+	c := newCommand("setup", "[--config FILE] [--admin LOGIN [--admin-password-file F] [--key-file F] [--new-key]] [--KEY VALUE ...]",
+		setupAbout, stdout, stderr)
+	opt := registerSetupFlags(c.fs)
+	c.withConfig()
 	if err := parseConfigCommand(c, args); err != nil {
 		return err
+	}
+	if opt.admin != "" {
+		if err := opt.readAdmin(c, os.Stdin, stderr); err != nil {
+			return c.failed(err)
+		}
 	}
 	cfg, warnings, err := c.loadConfig()
 	if err != nil {
@@ -33,6 +47,12 @@ func runSetup(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	for _, w := range warnings {
 		fmt.Fprintln(stderr, "warning:", w)
+	}
+	if opt.admin != "" {
+		if err := setupDedicated(ctx, cfg, *opt, stdout); err != nil {
+			return c.failed(err)
+		}
+		return nil
 	}
 	oc, err := newOdooClient(cfg)
 	if err != nil {
@@ -115,15 +135,11 @@ func checkOdoo(ctx context.Context, cfg *config.Config, line func(bool, string, 
 	}
 	line(true, "odoo login", fmt.Sprintf("%s, Odoo %s over %s, uid %d", config.RedactURL(cfg.Odoo.URL), oc.Version().Serie, oc.Protocol(), oc.UID()))
 	fields := connector.DefaultFields().WithOverrides(cfg.Connector.Fields)
-	var present []struct {
-		Name string `json:"name"`
-	}
 	var names []string
 	for _, d := range fields.Definitions() {
 		names = append(names, d.Name)
 	}
-	err = oc.SearchRead(ctx, "ir.model.fields", odoo.And(odoo.Cond("model", "=", "pos.order"), odoo.Cond("name", "in", names)),
-		odoo.Query{Fields: []string{"name"}}, &present)
+	present, err := presentFields(ctx, oc, names)
 	switch {
 	case err != nil:
 		line(false, "fields", err.Error())

@@ -17,6 +17,8 @@ import (
 	"github.com/compago-odoo/connector/odoo/odootest"
 )
 
+// TestMain stops the real Odoo servers (and their PostgreSQL) the
+// package's tests started, and prints which tests skipped for want of one.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	odootest.Stop()

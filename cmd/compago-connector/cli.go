@@ -39,6 +39,7 @@ type command struct {
 	stderr   io.Writer
 	file     *string         // --config, when the command reads the configuration
 	keys     map[string]bool // flags that set a configuration key, listed after the command's own
+	env      []string        // added to the environment the configuration is read from
 }
 
 func newCommand(name, synopsis, about string, stdout, stderr io.Writer) *command {
@@ -203,7 +204,7 @@ func (c *command) configFile() string {
 // that a command reading only the journal needs no Odoo or Compago secret.
 func (c *command) loadConfig(sections ...string) (*config.Config, []string, error) {
 	file := c.configFile()
-	return config.Load(config.Source{File: file, Environ: serviceEnviron(file), Flags: c.fs, Sections: sections})
+	return config.Load(config.Source{File: file, Environ: append(serviceEnviron(file), c.env...), Flags: c.fs, Sections: sections})
 }
 
 // serviceEnviron is the process environment, plus CREDENTIALS_DIRECTORY

@@ -16,6 +16,7 @@ import (
 	"github.com/compago-odoo/connector/compago"
 	"github.com/compago-odoo/connector/config"
 	"github.com/compago-odoo/connector/connector"
+	"github.com/compago-odoo/connector/connector/grant"
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/odoo"
 )
@@ -35,6 +36,11 @@ func (d *doctor) ok(name, detail string) {
 
 func (d *doctor) skip(name, detail string) {
 	fmt.Fprintf(d.out, "SKIP %s: %s\n", printable(name), printable(detail))
+}
+
+// warn is a finding that does not stop the service, with its fix.
+func (d *doctor) warn(name, detail, fix string) {
+	fmt.Fprintf(d.out, "WARN %s: %s; fix: %s\n", printable(name), printable(detail), printable(fix))
 }
 
 func (d *doctor) fail(name, detail, fix string) {
@@ -232,7 +238,26 @@ func (d *doctor) checkOdooLogin(ctx context.Context, cfg *config.Config) *odoo.C
 	} else {
 		d.fail("odoo version", v.Serie+" is older than 16", "upgrade Odoo to 16 or later")
 	}
+	d.checkOdooUser(ctx, cfg, oc)
 	return oc
+}
+
+// checkOdooUser warns when the daemon logs in as an administrator: whoever
+// reads its key would own the merchant's accounting. The dedicated user
+// setup makes holds only the "Compago connector" group.
+func (d *doctor) checkOdooUser(ctx context.Context, cfg *config.Config, oc *odoo.Client) {
+	held, err := grant.Privileges(ctx, oc, oc.Version().Major, oc.UID())
+	switch {
+	case err != nil:
+		d.skip("odoo user", "could not ask Odoo what "+cfg.Odoo.Username+" may do: "+err.Error())
+	case len(held) > 0:
+		d.warn("odoo user", fmt.Sprintf("%s is an Odoo administrator (%s): whoever reads its password or key owns the database",
+			cfg.Odoo.Username, strings.Join(held, ", ")),
+			"run `compago-connector setup --admin "+cfg.Odoo.Username+"` once to make the dedicated user "+grant.UserLogin+
+				" with only the \""+grant.GroupName+"\" group and its API key, then set odoo.username: "+grant.UserLogin)
+	default:
+		d.ok("odoo user", cfg.Odoo.Username+" is not an administrator")
+	}
 }
 
 func (d *doctor) checkOdooSetup(ctx context.Context, cfg *config.Config, oc *odoo.Client, j *journal.SQLite) {
@@ -241,14 +266,12 @@ func (d *doctor) checkOdooSetup(ctx context.Context, cfg *config.Config, oc *odo
 	for _, def := range fields.Definitions() {
 		names = append(names, def.Name)
 	}
-	var present []struct {
-		Name string `json:"name"`
-	}
-	err := oc.SearchRead(ctx, "ir.model.fields", odoo.And(odoo.Cond("model", "=", "pos.order"), odoo.Cond("name", "in", names)),
-		odoo.Query{Fields: []string{"name"}}, &present)
+	// fields_get, not ir.model.fields: the dedicated user reads pos.order,
+	// not Odoo's metadata.
+	present, err := presentFields(ctx, oc, names)
 	switch {
 	case err != nil:
-		d.fail("fields", err.Error(), "give the Odoo user read access to ir.model.fields")
+		d.fail("fields", err.Error(), "give the Odoo user read access to pos.order (the \""+grant.GroupName+"\" group has it)")
 	case len(present) < len(names):
 		d.fail("fields", fmt.Sprintf("%d of %d Compago fields on pos.order", len(present), len(names)), "run `compago-connector setup`")
 	default:
@@ -439,4 +462,19 @@ func (d *doctor) checkDaemon(ctx context.Context, addr, apiKey string) {
 		return
 	}
 	d.ok("service", "running and ready: "+report)
+}
+
+// presentFields lists which of names pos.order has, as its fields_get says.
+func presentFields(ctx context.Context, oc *odoo.Client, names []string) ([]string, error) {
+	all, err := oc.FieldsGet(ctx, "pos.order", []string{"type"})
+	if err != nil {
+		return nil, err
+	}
+	var present []string
+	for _, n := range names {
+		if _, ok := all[n]; ok {
+			present = append(present, n)
+		}
+	}
+	return present, nil
 }

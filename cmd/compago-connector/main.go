@@ -22,7 +22,7 @@ const usage = `compago-connector: Compago card payments for Odoo Point of Sale
 
 Usage:
   compago-connector run      [--config FILE] [flags]   the daemon
-  compago-connector setup    [--config FILE] [flags]   create the x_compago_* fields in Odoo (idempotent)
+  compago-connector setup    [--config FILE] [--admin LOGIN] [flags]   the x_compago_* fields; with --admin the dedicated Odoo user and its key (idempotent)
   compago-connector check    [--config FILE] [flags]   check config, Odoo, fields, payment method, Compago key
   compago-connector doctor   [--config FILE] [flags]   every check the admin needs, with the fix for each failure
   compago-connector reconcile [--since 24h] [--format table|csv|json] [--refresh]   what does not match, for back office

@@ -21,6 +21,7 @@ import (
 	"github.com/compago-odoo/connector/compago"
 	"github.com/compago-odoo/connector/compago/compagosim"
 	"github.com/compago-odoo/connector/connector"
+	"github.com/compago-odoo/connector/connector/grant"
 	"github.com/compago-odoo/connector/odoo"
 	"github.com/compago-odoo/connector/odoo/odoosim"
 )
@@ -34,6 +35,11 @@ type Options struct {
 	Version  int           // odoosim's Odoo version, default 18
 	Protocol odoo.Protocol // transport of the clients, default auto
 	Odoo     OdooWorld     // a real Odoo (Real); nil for odoosim
+	// DaemonUser makes the daemon (OdooClient) log in as the dedicated
+	// user that setup makes (group "Compago connector", an API key)
+	// instead of the administrator. A real Odoo only: odoosim has no
+	// access rights.
+	DaemonUser bool
 }
 
 // OdooWorld is the Odoo a world runs against, as a test sees it: where the
@@ -65,6 +71,9 @@ type World struct {
 	Seed        odoosim.Seed // odoosim's ids; zero on a real Odoo
 	// WaitLimit bounds the world's waits: WaitLimit, longer on a real Odoo.
 	WaitLimit time.Duration
+	// DaemonLogin and DaemonKey are the dedicated user's, with
+	// Options.DaemonUser; empty otherwise (the daemon is the admin).
+	DaemonLogin, DaemonKey string
 }
 
 // New starts the simulators for the test and creates the Compago fields.
@@ -89,21 +98,56 @@ func New(t testing.TB, opt Options) *World {
 	t.Cleanup(cs.Close)
 	w.CompagoURL = cs.URL
 	w.JournalPath = filepath.Join(t.TempDir(), "journal.db")
-	if _, err := connector.EnsureFields(context.Background(), w.OdooClient(), connector.DefaultFields()); err != nil {
+	admin := w.AdminClient()
+	if _, err := connector.EnsureFields(context.Background(), admin, connector.DefaultFields()); err != nil {
 		t.Fatalf("setup of the Compago fields: %v", err)
+	}
+	if opt.DaemonUser {
+		w.setupDaemonUser(admin)
 	}
 	return w
 }
 
-// OdooClient is a connected client of the admin (on odoosim with its API key).
+// setupDaemonUser does what `setup` does with an administrator's login:
+// the group, the dedicated user, its API key.
+func (w *World) setupDaemonUser(admin *odoo.Client) {
+	w.T.Helper()
+	if w.Odoo != nil {
+		w.T.Fatal("simworld: DaemonUser needs a real Odoo (odoosim has no access rights)")
+	}
+	res, err := grant.Setup(context.Background(), admin, admin.Version().Major,
+		grant.Web{URL: w.OdooURL, Database: w.Backend.Database()}, grant.UserLogin, false)
+	if err != nil {
+		w.T.Fatalf("setup of the dedicated user: %v", err)
+	}
+	w.DaemonLogin, w.DaemonKey = res.User.Login, res.Key
+}
+
+// OdooClient is a connected client of the daemon's Odoo user: the admin
+// (on odoosim with its API key), or the dedicated user with
+// Options.DaemonUser.
 func (w *World) OdooClient() *odoo.Client {
+	w.T.Helper()
+	if w.DaemonLogin != "" {
+		return w.client(w.DaemonLogin, w.DaemonKey)
+	}
+	return w.AdminClient()
+}
+
+// AdminClient is a connected client of the admin (on odoosim with its API key).
+func (w *World) AdminClient() *odoo.Client {
+	w.T.Helper()
+	return w.client(w.Backend.Login(), w.Backend.Secret(w.Protocol))
+}
+
+func (w *World) client(login, secret string) *odoo.Client {
 	w.T.Helper()
 	timeout := 5 * time.Second
 	if w.Odoo == nil {
 		timeout = time.Minute
 	}
-	oc, err := odoo.New(odoo.Config{URL: w.OdooURL, Database: w.Backend.Database(), Username: w.Backend.Login(),
-		Password: w.Backend.Secret(w.Protocol), Protocol: w.Protocol, Timeout: timeout})
+	oc, err := odoo.New(odoo.Config{URL: w.OdooURL, Database: w.Backend.Database(), Username: login,
+		Password: secret, Protocol: w.Protocol, Timeout: timeout})
 	if err != nil {
 		w.T.Fatal(err)
 	}

@@ -1,0 +1,179 @@
+// Package grant gives the daemon its own Odoo user holding only the rights
+// its work needs: the "Compago connector" group (rights.go, the one list),
+// the dedicated user in it, and that user's API key. Setup runs it with an
+// administrator's login; the daemon itself never needs these calls.
+package grant
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/compago-odoo/connector/odoo"
+)
+
+// Odoo is what the package needs of an administrator's client.
+type Odoo interface {
+	SearchRead(ctx context.Context, model string, domain odoo.Domain, q odoo.Query, out any) error
+	Create(ctx context.Context, model string, vals map[string]any, ctxVals map[string]any) (int64, error)
+	Write(ctx context.Context, model string, ids []int64, vals map[string]any) error
+	Execute(ctx context.Context, call odoo.Call, out any) error
+}
+
+// aclPrefix names the access rows setup makes, so that a re-run finds its
+// own and leaves rows the addon (or an administrator) added alone.
+const aclPrefix = "compago-connector: "
+
+// Group says what EnsureGroup found and did.
+type Group struct {
+	ID        int64
+	Created   bool     // the group was made now
+	FromAddon bool     // the addon is installed: its group, left as it declares it
+	Changed   []string // access rows created or corrected
+}
+
+// XMLID looks up an external id, returning 0 when it does not exist.
+func XMLID(ctx context.Context, o Odoo, module, name string) (int64, error) {
+	var rows []struct {
+		ResID int64 `json:"res_id"`
+	}
+	if err := o.SearchRead(ctx, "ir.model.data", odoo.And(odoo.Cond("module", "=", module), odoo.Cond("name", "=", name)),
+		odoo.Query{Fields: []string{"res_id"}, Limit: 1}, &rows); err != nil {
+		return 0, fmt.Errorf("look up %s.%s: %w", module, name, err)
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	return rows[0].ResID, nil
+}
+
+// AddonInstalled says whether the POS addon is installed.
+func AddonInstalled(ctx context.Context, o Odoo) (bool, error) {
+	var rows []struct {
+		State string `json:"state"`
+	}
+	if err := o.SearchRead(ctx, "ir.module.module", odoo.Cond("name", "=", GroupModule),
+		odoo.Query{Fields: []string{"state"}, Limit: 1}, &rows); err != nil {
+		return false, fmt.Errorf("look up the addon %s: %w", GroupModule, err)
+	}
+	return len(rows) == 1 && rows[0].State == "installed", nil
+}
+
+// EnsureGroup makes the "Compago connector" group with the rights of
+// Odoo major version major, or corrects the rights of the one setup made
+// before. With the addon installed it only finds the addon's group.
+func EnsureGroup(ctx context.Context, o Odoo, major int) (Group, error) {
+	var g Group
+	addon, err := AddonInstalled(ctx, o)
+	if err != nil {
+		return g, err
+	}
+	if g.ID, err = XMLID(ctx, o, GroupModule, GroupXMLID); err != nil {
+		return g, err
+	}
+	if addon {
+		if g.ID == 0 {
+			return g, fmt.Errorf("the addon %s is installed but its group %s.%s is missing: upgrade the addon", GroupModule, GroupModule, GroupXMLID)
+		}
+		g.FromAddon = true
+		return g, nil
+	}
+	userGroup, err := XMLID(ctx, o, "base", "group_user")
+	if err != nil || userGroup == 0 {
+		return g, fmt.Errorf("find base.group_user: %v", err)
+	}
+	vals := map[string]any{"name": GroupName, "implied_ids": []any{[]any{4, userGroup}}}
+	if major >= 18 {
+		vals["api_key_duration"] = float64(KeyDays)
+	}
+	if g.ID == 0 {
+		if g.ID, err = o.Create(ctx, "res.groups", vals, nil); err != nil {
+			return g, fmt.Errorf("create the group %q: %w", GroupName, err)
+		}
+		if _, err := o.Create(ctx, "ir.model.data", map[string]any{"module": GroupModule, "name": GroupXMLID,
+			"model": "res.groups", "res_id": g.ID, "noupdate": false}, nil); err != nil {
+			return g, fmt.Errorf("name the group %s.%s: %w", GroupModule, GroupXMLID, err)
+		}
+		g.Created = true
+	} else if err := o.Write(ctx, "res.groups", []int64{g.ID}, vals); err != nil {
+		return g, fmt.Errorf("update the group %q: %w", GroupName, err)
+	}
+	g.Changed, err = ensureAccess(ctx, o, g.ID, Rights(major))
+	return g, err
+}
+
+// ensureAccess makes the group's access rows match want: one row per
+// model, created or corrected; setup's rows for models no longer listed
+// lose every permission.
+func ensureAccess(ctx context.Context, o Odoo, group int64, want []Right) ([]string, error) {
+	names := make([]string, len(want))
+	for i, r := range want {
+		names[i] = r.Model
+	}
+	var models []struct {
+		ID    int64  `json:"id"`
+		Model string `json:"model"`
+	}
+	if err := o.SearchRead(ctx, "ir.model", odoo.Cond("model", "in", names), odoo.Query{Fields: []string{"id", "model"}}, &models); err != nil {
+		return nil, fmt.Errorf("find the models of the group's rights: %w", err)
+	}
+	modelID := map[string]int64{}
+	for _, m := range models {
+		modelID[m.Model] = m.ID
+	}
+	var rows []struct {
+		ID     int64  `json:"id"`
+		Name   string `json:"name"`
+		Model  any    `json:"model_id"`
+		Read   bool   `json:"perm_read"`
+		Write  bool   `json:"perm_write"`
+		Create bool   `json:"perm_create"`
+		Unlink bool   `json:"perm_unlink"`
+	}
+	if err := o.SearchRead(ctx, "ir.model.access", odoo.Cond("group_id", "=", group),
+		odoo.Query{Fields: []string{"id", "name", "model_id", "perm_read", "perm_write", "perm_create", "perm_unlink"}}, &rows); err != nil {
+		return nil, fmt.Errorf("read the group's access rows: %w", err)
+	}
+	var changed []string
+	seen := map[string]bool{}
+	for _, r := range want {
+		id, ok := modelID[r.Model]
+		if !ok {
+			return changed, fmt.Errorf("model %s not found: is the Point of Sale app installed?", r.Model)
+		}
+		perms := map[string]any{"perm_read": r.Read, "perm_write": r.Write, "perm_create": r.Create, "perm_unlink": r.Unlink}
+		name := aclPrefix + r.Model
+		seen[name] = true
+		found := false
+		for _, row := range rows {
+			if row.Name != name {
+				continue
+			}
+			found = true
+			if row.Read != r.Read || row.Write != r.Write || row.Create != r.Create || row.Unlink != r.Unlink {
+				if err := o.Write(ctx, "ir.model.access", []int64{row.ID}, perms); err != nil {
+					return changed, fmt.Errorf("correct the access to %s: %w", r.Model, err)
+				}
+				changed = append(changed, r.Model)
+			}
+		}
+		if found {
+			continue
+		}
+		perms["name"], perms["model_id"], perms["group_id"] = name, id, group
+		if _, err := o.Create(ctx, "ir.model.access", perms, nil); err != nil {
+			return changed, fmt.Errorf("give the group access to %s: %w", r.Model, err)
+		}
+		changed = append(changed, r.Model)
+	}
+	for _, row := range rows {
+		if len(row.Name) > len(aclPrefix) && row.Name[:len(aclPrefix)] == aclPrefix && !seen[row.Name] &&
+			(row.Read || row.Write || row.Create || row.Unlink) {
+			if err := o.Write(ctx, "ir.model.access", []int64{row.ID}, map[string]any{
+				"perm_read": false, "perm_write": false, "perm_create": false, "perm_unlink": false}); err != nil {
+				return changed, fmt.Errorf("withdraw %s: %w", row.Name, err)
+			}
+			changed = append(changed, row.Name[len(aclPrefix):]+" (withdrawn)")
+		}
+	}
+	return changed, nil
+}

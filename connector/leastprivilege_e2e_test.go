@@ -1,0 +1,102 @@
+package connector_test
+
+import (
+	"testing"
+
+	"github.com/compago-odoo/connector/connector/grant"
+	"github.com/compago-odoo/connector/odoo"
+	"github.com/compago-odoo/connector/odoo/odootest"
+)
+
+// eachRealOdooAsTheDedicatedUser is eachRealOdoo with the daemon logged in
+// as the dedicated user setup makes (group "Compago connector", an API
+// key), not as the administrator.
+func eachRealOdooAsTheDedicatedUser(t *testing.T, scenario func(t *testing.T, w *world)) {
+	odootest.Each(t, func(t *testing.T, version string) {
+		protocols := []odoo.Protocol{odoo.ProtocolJSONRPC, odoo.ProtocolXMLRPC}
+		if version >= "19" {
+			protocols = append(protocols, odoo.ProtocolJSON2)
+		}
+		for _, p := range protocols {
+			t.Run(string(p), func(t *testing.T) {
+				o := odootest.Start(t, version, odootest.Options{})
+				scenario(t, newWorld(t, worldOptions{real: o, protocol: p, dedicated: true}))
+			})
+		}
+	})
+}
+
+// The cashier's card payment goes through end to end when the daemon
+// holds only the "Compago connector" group's rights: the order is paid
+// and completed (with its picking on 18+), one payment line.
+func TestRealOdooRoutedPaymentAsTheDedicatedUser(t *testing.T) {
+	eachRealOdooAsTheDedicatedUser(t, routedPaymentEndsPaid)
+}
+
+// The dedicated user holds the group's rights and nothing an attacker
+// holding its key could turn against the merchant: Odoo refuses it users,
+// settings (where secrets such as mail passwords live) and the data model,
+// and what of the POS the daemon never does (creating or deleting orders,
+// deleting payment lines). It is not in Settings or Access Rights.
+func TestRealOdooTheDedicatedUserIsRefusedWhatItDoesNotNeed(t *testing.T) {
+	odootest.Each(t, func(t *testing.T, version string) {
+		o := odootest.Start(t, version, odootest.Options{})
+		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC, dedicated: true})
+		oc := w.OdooClient()
+		ctx := t.Context()
+		var admins []struct {
+			ID int64 `json:"id"`
+		}
+		if err := w.AdminClient().SearchRead(ctx, "res.users", odoo.Cond("login", "=", o.Login), odoo.Query{Fields: []string{"id"}}, &admins); err != nil || len(admins) != 1 {
+			t.Fatalf("find the admin: %v", err)
+		}
+		system, err := grant.XMLID(ctx, w.AdminClient(), "base", "group_system")
+		if err != nil || system == 0 {
+			t.Fatalf("find base.group_system: %v", err)
+		}
+		groups := "groups_id"
+		if o.Major >= 19 {
+			groups = "group_ids"
+		}
+		var settings []map[string]any
+		var fields []map[string]any
+		refused := []struct {
+			what string
+			err  error
+		}{
+			{"rename the administrator", oc.Write(ctx, "res.users", []int64{admins[0].ID}, map[string]any{"name": "owned"})},
+			{"put itself in another group", oc.Write(ctx, "res.users", []int64{oc.UID()}, map[string]any{groups: []any{[]any{4, system}}})},
+			{"read ir.config_parameter", oc.SearchRead(ctx, "ir.config_parameter", nil, odoo.Query{Fields: []string{"key", "value"}}, &settings)},
+			{"read ir.model.fields", oc.SearchRead(ctx, "ir.model.fields", nil, odoo.Query{Fields: []string{"name"}, Limit: 1}, &fields)},
+			{"create an ir.model.fields", func() error {
+				_, err := oc.Create(ctx, "ir.model.fields", map[string]any{"name": "x_owned", "model": "pos.order", "ttype": "char"}, nil)
+				return err
+			}()},
+			{"create a user", func() error {
+				_, err := oc.Create(ctx, "res.users", map[string]any{"name": "owned", "login": "owned"}, nil)
+				return err
+			}()},
+			{"create a pos.order", func() error {
+				_, err := oc.Create(ctx, "pos.order", map[string]any{"session_id": o.SessionID, "amount_total": 1.0,
+					"amount_tax": 0.0, "amount_paid": 0.0, "amount_return": 0.0}, nil)
+				return err
+			}()},
+			{"delete a pos.order", oc.Unlink(ctx, "pos.order", []int64{w.NewOrder(1, nil)})},
+		}
+		for _, r := range refused {
+			if !odoo.IsAccessDenied(r.err) {
+				t.Errorf("the dedicated user could %s (err %v), want an access error", r.what, r.err)
+			}
+		}
+		for _, g := range []string{"base.group_system", "base.group_erp_manager", "point_of_sale.group_pos_user", "point_of_sale.group_pos_manager", "account.group_account_invoice", "stock.group_stock_user"} {
+			var yes bool
+			call := odoo.Call{Model: "res.users", Method: "has_group", Args: []odoo.Arg{{Name: "group_ext_id", Value: g}}}
+			if o.Major >= 18 {
+				call.IDs = []int64{oc.UID()}
+			}
+			if err := oc.Execute(ctx, call, &yes); err != nil || yes {
+				t.Errorf("dedicated user in %s: %v (err %v), want not", g, yes, err)
+			}
+		}
+	})
+}
