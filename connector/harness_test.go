@@ -20,6 +20,9 @@ import (
 const (
 	testWatch = 20 * time.Millisecond
 	testPoll  = 40 * time.Millisecond
+	// realOdooWatch: a real Odoo on two shared cores is watched at a
+	// human pace.
+	realOdooWatch = 100 * time.Millisecond
 )
 
 // world is Odoo and Compago as simulators on loopback (simworld), and the
@@ -85,14 +88,11 @@ func (w *world) startDaemon(mod func(*connector.Config)) *daemon {
 func (w *world) startDaemonOn(j journal.Store, mod func(*connector.Config)) *daemon {
 	w.T.Helper()
 	cfg := engineConfig(zerolog.New(zerolog.NewTestWriter(w.T)).Level(zerolog.DebugLevel))
-	if w.Odoo == nil {
-		// A real Odoo on two shared cores: watch it at a human pace.
-		cfg.WatchInterval, cfg.PollInterval = 250*time.Millisecond, 250*time.Millisecond
-	}
+	cfg.WatchInterval = w.watchInterval()
 	if mod != nil {
 		mod(&cfg)
 	}
-	eng, err := connector.New(cfg, j, w.OdooClient(), w.CompagoClient())
+	eng, err := connector.New(cfg, j, w.DaemonOdooClient(), w.CompagoClient())
 	if err != nil {
 		w.T.Fatal(err)
 	}
@@ -101,6 +101,17 @@ func (w *world) startDaemonOn(j journal.Store, mod func(*connector.Config)) *dae
 	go func() { d.done <- eng.Run(ctx) }()
 	w.T.Cleanup(d.stop)
 	return d
+}
+
+// watchInterval is how often the daemon asks Odoo for flagged orders:
+// odoosim at testWatch; a real Odoo, where each look costs a search_read of
+// a few milliseconds on a shared core, less often. Polls read compagosim,
+// at testPoll in both worlds.
+func (w *world) watchInterval() time.Duration {
+	if w.Odoo == nil {
+		return testWatch
+	}
+	return realOdooWatch
 }
 
 func (d *daemon) stop() {

@@ -11,26 +11,67 @@ import (
 	"github.com/compago-odoo/connector/odoo/odootest"
 )
 
+// e2eScenarios is the one set of end-to-end scenarios: each runs on
+// odoosim (its Test function in e2e_test.go, crash_test.go, sweep_test.go,
+// through eachTransport) and on real Odoo 17.0, 18.0 and 19.0 on every
+// transport (TestRealOdooEndToEnd), the same function in both worlds.
+var e2eScenarios = []struct {
+	name     string
+	scenario func(t *testing.T, w *world)
+}{
+	{"RoutedPayment", routedPaymentEndsPaid},
+	{"UnroutedPayment", unroutedPayment},
+	{"DefaultTerminalOfThePOSConfig", defaultTerminalOfThePOSConfig},
+	{"CashierCancels", cashierCancels},
+	{"CancelRacingTheCard", cancelRacingTheCard},
+	{"NewerPaymentReplacesTheOlder", newerPaymentReplacesTheOlder},
+	{"ExpiredThenRetried", expiredThenRetried},
+	{"UnknownTerminal", unknownTerminal},
+	{"Refusals", refusals},
+	{"KilledWhilePending", killedWhilePending},
+	{"OdooDownWhenCharged", odooDownWhenCharged},
+	{"Compago503s", compago503s},
+	{"LostCreateAnswer", lostCreateAnswer},
+}
+
+// TestRealOdooEndToEnd runs every end-to-end scenario against real Odoo
+// 17.0, 18.0 and 19.0 on each transport the version has, the invariants
+// checked after each. The runs are parallel subtests, each on its own copy
+// of the version's template; odootest bounds how many Odoo servers run at
+// once.
+func TestRealOdooEndToEnd(t *testing.T) {
+	odootest.Require(t)
+	for _, sc := range e2eScenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			eachRealOdoo(t, sc.scenario)
+		})
+	}
+}
+
 // eachRealOdoo runs a scenario against real Odoo 17.0, 18.0 and 19.0, on
-// each transport the version has, each run on its own copy of the
-// version's template: the same scenario code as against odoosim.
+// each transport the version has, each run a parallel subtest on its own
+// copy of the version's template: the same scenario code as against
+// odoosim, and the same invariants after it.
 func eachRealOdoo(t *testing.T, scenario func(t *testing.T, w *world)) {
 	odootest.Each(t, func(t *testing.T, version string) {
+		t.Parallel()
 		protocols := []odoo.Protocol{odoo.ProtocolJSONRPC, odoo.ProtocolXMLRPC}
 		if version >= "19" {
 			protocols = append(protocols, odoo.ProtocolJSON2)
 		}
 		for _, p := range protocols {
 			t.Run(string(p), func(t *testing.T) {
+				t.Parallel()
 				o := odootest.Start(t, version, odootest.Options{})
-				scenario(t, newWorld(t, worldOptions{real: o, protocol: p}))
+				w := newWorld(t, worldOptions{real: o, protocol: p})
+				scenario(t, w)
+				if !t.Failed() {
+					w.CheckInvariants()
+				}
 			})
 		}
 	})
-}
-
-func TestRealOdooRoutedPaymentEndsPaidWithOnePaymentLine(t *testing.T) {
-	eachRealOdoo(t, routedPaymentEndsPaid)
 }
 
 // The late commit on real Odoo: another database session holds the

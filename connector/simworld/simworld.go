@@ -6,17 +6,26 @@
 //
 // The Odoo side is an OdooWorld: odoosim by default, or a real Odoo from
 // odoo/odootest (Options.Odoo = Real(o)), so that one scenario runs
-// against both without a copy per world. Tests that steer odoosim itself
-// (an outage, call counts) use World.Odoo, which is nil on a real Odoo.
+// against both without a copy per world. What a scenario does to the world
+// works in both: an Odoo outage (SetOdooDown) is odoosim's own on odoosim,
+// and on a real Odoo a loopback TCP proxy between the daemon and Odoo that
+// resets every connection (the back office's calls go around it, as
+// odoosim's Exec does). Tests that steer odoosim itself (call counts,
+// faults of one method) use World.Odoo, which is nil on a real Odoo.
 package simworld
 
 import (
 	"context"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
 
 	"github.com/compago-odoo/connector/compago"
 	"github.com/compago-odoo/connector/compago/compagosim"
@@ -54,10 +63,13 @@ type OdooWorld interface {
 
 // World is Odoo and Compago on loopback, with the Compago fields set up.
 type World struct {
-	T           testing.TB
-	Odoo        *odoosim.Server // nil on a real Odoo
-	Backend     OdooWorld
-	OdooURL     string
+	T       testing.TB
+	Odoo    *odoosim.Server // nil on a real Odoo
+	Backend OdooWorld
+	OdooURL string
+	// DaemonURL is where the daemon reaches Odoo: OdooURL on odoosim, a
+	// loopback proxy to it on a real Odoo (SetOdooDown cuts it).
+	DaemonURL   string
 	Compago     *compagosim.Server
 	CompagoURL  string
 	JournalPath string // a fresh path for a SQLite journal
@@ -65,6 +77,8 @@ type World struct {
 	Seed        odoosim.Seed // odoosim's ids; zero on a real Odoo
 	// WaitLimit bounds the world's waits: WaitLimit, longer on a real Odoo.
 	WaitLimit time.Duration
+
+	proxy *toxiproxy.Proxy // between the daemon and a real Odoo
 }
 
 // New starts the simulators for the test and creates the Compago fields.
@@ -84,6 +98,10 @@ func New(t testing.TB, opt Options) *World {
 		w.WaitLimit = 3 * WaitLimit // a real Odoo on two shared cores
 	}
 	w.OdooURL = w.Backend.URL()
+	w.DaemonURL = w.OdooURL
+	if w.Odoo == nil {
+		w.startProxy()
+	}
 	w.Compago = compagosim.New(compagosim.Options{})
 	cs := httptest.NewServer(w.Compago)
 	t.Cleanup(cs.Close)
@@ -95,14 +113,63 @@ func New(t testing.TB, opt Options) *World {
 	return w
 }
 
+// startProxy puts a TCP proxy between the daemon and a real Odoo.
+func (w *World) startProxy() {
+	w.T.Helper()
+	u, err := url.Parse(w.OdooURL)
+	if err != nil {
+		w.T.Fatalf("Odoo URL %q: %v", w.OdooURL, err)
+	}
+	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
+	w.proxy = toxiproxy.NewProxy(api, "odoo", "127.0.0.1:0", u.Host)
+	if err := w.proxy.Start(); err != nil {
+		w.T.Fatalf("start the proxy to Odoo: %v", err)
+	}
+	w.T.Cleanup(w.proxy.Stop)
+	w.DaemonURL = "http://" + w.proxy.Listen
+}
+
+// SetOdooDown starts (true) or ends an Odoo outage as the daemon sees it:
+// every connection is closed without an answer. On odoosim it is
+// odoosim's outage; on a real Odoo the proxy resets every connection the
+// moment a request goes through it, so nothing reaches Odoo.
+func (w *World) SetOdooDown(down bool) {
+	w.T.Helper()
+	if w.Odoo != nil {
+		w.Odoo.SetDown(down)
+		return
+	}
+	var err error
+	if down {
+		body := `{"name":"down","type":"reset_peer","stream":"upstream","toxicity":1,"attributes":{"timeout":0}}`
+		_, err = w.proxy.Toxics.AddToxicJson(strings.NewReader(body))
+	} else {
+		err = w.proxy.Toxics.RemoveToxic(context.Background(), "down")
+	}
+	if err != nil {
+		w.T.Fatalf("Odoo down = %v: %v", down, err)
+	}
+}
+
 // OdooClient is a connected client of the admin (on odoosim with its API key).
 func (w *World) OdooClient() *odoo.Client {
+	w.T.Helper()
+	return w.odooClient(w.OdooURL)
+}
+
+// DaemonOdooClient is OdooClient through DaemonURL: the daemon's.
+func (w *World) DaemonOdooClient() *odoo.Client {
+	w.T.Helper()
+	return w.odooClient(w.DaemonURL)
+}
+
+func (w *World) odooClient(url string) *odoo.Client {
 	w.T.Helper()
 	timeout := 5 * time.Second
 	if w.Odoo == nil {
 		timeout = time.Minute
 	}
-	oc, err := odoo.New(odoo.Config{URL: w.OdooURL, Database: w.Backend.Database(), Username: w.Backend.Login(),
+	oc, err := odoo.New(odoo.Config{URL: url, Database: w.Backend.Database(), Username: w.Backend.Login(),
 		Password: w.Backend.Secret(w.Protocol), Protocol: w.Protocol, Timeout: timeout})
 	if err != nil {
 		w.T.Fatal(err)
@@ -195,23 +262,33 @@ func (w *World) WaitState(orderID int64, want string) map[string]any {
 	return nil
 }
 
-// pause is the time between two looks: a real Odoo is not read in a tight loop.
+// pause is the time between two looks at Odoo: not a tight loop, as each
+// read of a real Odoo costs it a few milliseconds of a shared core.
 func (w *World) pause() time.Duration {
-	if w.Odoo == nil {
-		return 50 * time.Millisecond
-	}
-	return 5 * time.Millisecond
+	return 50 * time.Millisecond
 }
 
 // WaitFor waits until cond holds.
 func WaitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(WaitLimit)
+	waitFor(t, WaitLimit, 5*time.Millisecond, what, cond)
+}
+
+// WaitFor waits until cond holds, within the world's WaitLimit and at the
+// world's pace: for conditions that read Odoo.
+func (w *World) WaitFor(what string, cond func() bool) {
+	w.T.Helper()
+	waitFor(w.T, w.WaitLimit, w.pause(), what, cond)
+}
+
+func waitFor(t testing.TB, limit, pause time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		if cond() {
 			return
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(pause)
 	}
 	t.Fatalf("timed out waiting for %s", what)
 }

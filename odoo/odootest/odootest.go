@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,6 +82,10 @@ func Start(t testing.TB, version string, opt Options) *Odoo {
 	t.Helper()
 	Require(t)
 	ctx := context.Background()
+	// A slot among the binary's servers, given back after everything below
+	// is stopped and dropped (cleanups run last-registered first).
+	takeSlot()
+	t.Cleanup(giveSlot)
 	state.mu.Lock()
 	p, tmpl, err := templateFor(ctx, version)
 	if err != nil {
@@ -136,6 +142,29 @@ func Start(t testing.TB, version string, opt Options) *Odoo {
 	}
 	return o
 }
+
+// servers bounds the Odoo servers of this test binary running at once:
+// parallel tests wait for a slot in Start. Each server is a Python process
+// whose requests take a share of the machine's cores.
+var servers struct {
+	once  sync.Once
+	slots chan struct{}
+}
+
+// maxServers is $EnvServers, else DefaultServers.
+func maxServers() int {
+	if n, err := strconv.Atoi(os.Getenv(EnvServers)); err == nil && n > 0 {
+		return n
+	}
+	return DefaultServers
+}
+
+func takeSlot() {
+	servers.once.Do(func() { servers.slots = make(chan struct{}, maxServers()) })
+	servers.slots <- struct{}{}
+}
+
+func giveSlot() { <-servers.slots }
 
 // salt keeps database names apart across test binaries sharing a log directory.
 var salt = func() string {
