@@ -75,6 +75,7 @@ func runChildDaemon() int {
 	cfg := engineConfig(log)
 	cfg.OdooTimeout = odooTimeout
 	cfg.WatchInterval = envDuration("WATCH_INTERVAL", cfg.WatchInterval)
+	cfg.LateCommitWindow = envDuration("LATE_COMMIT_WINDOW", cfg.LateCommitWindow)
 	if shared {
 		cfg.Shared, cfg.Owner = true, os.Getenv("OWNER")
 		cfg.PollLease, cfg.CreateLease, cfg.SyncLease = 2*time.Second, 3*time.Second, 3*time.Second
@@ -112,8 +113,8 @@ func (w *world) startChild() *exec.Cmd {
 	cmd.Env = append(os.Environ(), childEnv+"=1", "JOURNAL="+w.JournalPath, "ODOO_URL="+w.DaemonURL, "COMPAGO_URL="+w.CompagoURL,
 		"ODOO_DB="+w.Backend.Database(), "ODOO_LOGIN="+w.Backend.Login(), "ODOO_SECRET="+w.Backend.Secret(w.Protocol),
 		"ODOO_PROTOCOL="+string(w.Protocol), "WATCH_INTERVAL="+w.watchInterval().String())
-	if w.Odoo == nil {
-		cmd.Env = append(cmd.Env, "ODOO_TIMEOUT=30s") // a real Odoo on two shared cores
+	if w.Odoo == nil { // a real Odoo on two shared cores: see realOdooTimings
+		cmd.Env = append(cmd.Env, "ODOO_TIMEOUT="+realOdooTimeout.String(), "LATE_COMMIT_WINDOW="+realOdooTimeout.String())
 	}
 	cmd.Stderr = testLogWriter{w.T}
 	if err := cmd.Start(); err != nil {

@@ -23,6 +23,9 @@ const (
 	// realOdooWatch: a real Odoo on two shared cores is watched at a
 	// human pace.
 	realOdooWatch = 100 * time.Millisecond
+	// realOdooTimeout bounds a call to a real Odoo, and is the window in
+	// which a call given up on may still commit.
+	realOdooTimeout = time.Minute
 )
 
 // world is Odoo and Compago as simulators on loopback (simworld), and the
@@ -88,7 +91,7 @@ func (w *world) startDaemon(mod func(*connector.Config)) *daemon {
 func (w *world) startDaemonOn(j journal.Store, mod func(*connector.Config)) *daemon {
 	w.T.Helper()
 	cfg := engineConfig(zerolog.New(zerolog.NewTestWriter(w.T)).Level(zerolog.DebugLevel))
-	cfg.WatchInterval = w.watchInterval()
+	w.realOdooTimings(&cfg)
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -101,6 +104,20 @@ func (w *world) startDaemonOn(j journal.Store, mod func(*connector.Config)) *dae
 	go func() { d.done <- eng.Run(ctx) }()
 	w.T.Cleanup(d.stop)
 	return d
+}
+
+// realOdooTimings gives the daemon of a real-Odoo world its watch interval
+// and Odoo timings. A real Odoo on two shared cores may take seconds to
+// answer, and a threaded Odoo has no limit_time_real: a call the daemon
+// gave up on may still commit. The window must cover that, or on 17 and 18
+// (no unique payment uuid) a slow add_payment sent again would be a second
+// line. The timeout is the test clients' own (simworld).
+func (w *world) realOdooTimings(cfg *connector.Config) {
+	cfg.WatchInterval = w.watchInterval()
+	if w.Odoo == nil {
+		return
+	}
+	cfg.OdooTimeout, cfg.LateCommitWindow = realOdooTimeout, realOdooTimeout
 }
 
 // watchInterval is how often the daemon asks Odoo for flagged orders:

@@ -14,7 +14,8 @@ import (
 // e2eScenarios is the one set of end-to-end scenarios: each runs on
 // odoosim (its Test function in e2e_test.go, crash_test.go, sweep_test.go,
 // through eachTransport) and on real Odoo 17.0, 18.0 and 19.0 on every
-// transport (TestRealOdooEndToEnd), the same function in both worlds.
+// transport (TestRealOdooEndToEnd, through eachRealTransport), the same
+// function in both worlds.
 var e2eScenarios = []struct {
 	name     string
 	scenario func(t *testing.T, w *world)
@@ -34,44 +35,62 @@ var e2eScenarios = []struct {
 	{"LostCreateAnswer", lostCreateAnswer},
 }
 
+// compagoFields is `compago-connector setup` put on the template once per
+// version: every x_compago_* field created makes Odoo reload its registry,
+// seconds of a shared core that every test would otherwise pay again.
+// newWorld still runs EnsureFields, which then finds them.
+var compagoFields = &odootest.Layer{Name: "compago fields", Setup: func(ctx context.Context, o *odootest.Odoo) error {
+	oc, err := odoo.New(odoo.Config{URL: o.URL, Database: o.Database, Username: o.Login, Password: o.Password,
+		Protocol: odoo.ProtocolJSONRPC, Timeout: time.Minute})
+	if err != nil {
+		return err
+	}
+	if err := oc.Connect(ctx); err != nil {
+		return err
+	}
+	_, err = connector.EnsureFields(ctx, oc, connector.DefaultFields())
+	return err
+}}
+
 // TestRealOdooEndToEnd runs every end-to-end scenario against real Odoo
 // 17.0, 18.0 and 19.0 on each transport the version has, the invariants
-// checked after each. The runs are parallel subtests, each on its own copy
-// of the version's template; odootest bounds how many Odoo servers run at
-// once.
+// checked after each: subtests version/scenario/transport (-run
+// 'RealOdoo.*/17.0' for one version). The runs are parallel, each on its
+// own copy of the version's template; odootest bounds how many Odoo
+// servers run at once.
 func TestRealOdooEndToEnd(t *testing.T) {
 	odootest.Require(t)
-	for _, sc := range e2eScenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			t.Parallel()
-			eachRealOdoo(t, sc.scenario)
-		})
-	}
-}
-
-// eachRealOdoo runs a scenario against real Odoo 17.0, 18.0 and 19.0, on
-// each transport the version has, each run a parallel subtest on its own
-// copy of the version's template: the same scenario code as against
-// odoosim, and the same invariants after it.
-func eachRealOdoo(t *testing.T, scenario func(t *testing.T, w *world)) {
 	odootest.Each(t, func(t *testing.T, version string) {
 		t.Parallel()
-		protocols := []odoo.Protocol{odoo.ProtocolJSONRPC, odoo.ProtocolXMLRPC}
-		if version >= "19" {
-			protocols = append(protocols, odoo.ProtocolJSON2)
-		}
-		for _, p := range protocols {
-			t.Run(string(p), func(t *testing.T) {
+		for _, sc := range e2eScenarios {
+			t.Run(sc.name, func(t *testing.T) {
 				t.Parallel()
-				o := odootest.Start(t, version, odootest.Options{})
-				w := newWorld(t, worldOptions{real: o, protocol: p})
-				scenario(t, w)
-				if !t.Failed() {
-					w.CheckInvariants()
-				}
+				eachRealTransport(t, version, sc.scenario)
 			})
 		}
 	})
+}
+
+// eachRealTransport runs a scenario on real Odoo of version once per
+// transport it has, each run a parallel subtest on its own copy of the
+// template: the same scenario code as against odoosim (eachTransport), and
+// the same invariants after it.
+func eachRealTransport(t *testing.T, version string, scenario func(t *testing.T, w *world)) {
+	protocols := []odoo.Protocol{odoo.ProtocolJSONRPC, odoo.ProtocolXMLRPC}
+	if version >= "19" {
+		protocols = append(protocols, odoo.ProtocolJSON2)
+	}
+	for _, p := range protocols {
+		t.Run(string(p), func(t *testing.T) {
+			t.Parallel()
+			o := odootest.Start(t, version, odootest.Options{Layer: compagoFields})
+			w := newWorld(t, worldOptions{real: o, protocol: p})
+			scenario(t, w)
+			if !t.Failed() {
+				w.CheckInvariants()
+			}
+		})
+	}
 }
 
 // The late commit on real Odoo: another database session holds the
@@ -83,7 +102,7 @@ func eachRealOdoo(t *testing.T, scenario func(t *testing.T, w *world)) {
 // call's deadline plus odoo.limit_time_real.
 func TestRealOdooAddPaymentCommittingAfterTheTimeoutKeepsOneLine(t *testing.T) {
 	odootest.Each(t, func(t *testing.T, version string) {
-		o := odootest.Start(t, version, odootest.Options{})
+		o := odootest.Start(t, version, odootest.Options{Layer: compagoFields})
 		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC})
 		d := w.startDaemon(func(c *connector.Config) {
 			c.OdooTimeout = 2 * time.Second

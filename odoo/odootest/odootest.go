@@ -26,6 +26,21 @@ type Options struct {
 	// LimitTimeReal is --limit-time-real with Workers (default 120s): a
 	// request running longer is killed.
 	LimitTimeReal time.Duration
+	// Layer, when set, makes the test's database a copy of the version's
+	// template with the layer applied: built once per version and test
+	// binary, then copied like the template.
+	Layer *Layer
+}
+
+// Layer is a setup shared by many tests, put on the template once instead
+// of on every copy: e.g. the custom fields an integration creates, each of
+// which makes Odoo reload its registry (seconds on a loaded machine).
+type Layer struct {
+	// Name identifies the layer; Layers of the same Name are one layer.
+	Name string
+	// Setup applies the layer to a served copy of the template through
+	// the external API (o.Call, or a client of o.URL with o's login).
+	Setup func(ctx context.Context, o *Odoo) error
 }
 
 // Odoo is one test's real Odoo: its own copy of the version's template,
@@ -95,16 +110,24 @@ func Start(t testing.TB, version string, opt Options) *Odoo {
 		}
 		t.Fatalf("real Odoo %s: %v", version, err)
 	}
+	state.mu.Unlock()
+	src := tmpl.db
+	if opt.Layer != nil {
+		if src, err = p.layerFor(ctx, tmpl, opt.Layer); err != nil {
+			t.Fatalf("real Odoo %s: %v", version, err)
+		}
+	}
+	state.mu.Lock()
 	state.dbSeq++
 	db := fmt.Sprintf("compago_%s_%d_%s", strings.ReplaceAll(version, ".", "_"), state.dbSeq, salt)
 	copyStart := time.Now()
-	err = pgtest.Exec(p.pgDSN, `CREATE DATABASE `+db+` TEMPLATE `+tmpl.db+` OWNER `+odooRole)
+	err = pgtest.Exec(p.pgDSN, `CREATE DATABASE `+db+` TEMPLATE `+src+` OWNER `+odooRole)
 	state.mu.Unlock()
 	if err != nil {
 		t.Fatalf("real Odoo %s: copy the template: %v", version, err)
 	}
 	filestore := filepath.Join(p.dataDir, "filestore", db)
-	if err := copyDir(filepath.Join(p.dataDir, "filestore", tmpl.db), filestore); err != nil {
+	if err := copyDir(filepath.Join(p.dataDir, "filestore", src), filestore); err != nil {
 		t.Fatalf("real Odoo %s: copy the filestore: %v", version, err)
 	}
 	copied := time.Since(copyStart)
