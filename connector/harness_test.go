@@ -125,7 +125,7 @@ func (w *world) realOdooTimings(cfg *connector.Config) {
 // a few milliseconds on a shared core, less often. Polls read compagosim,
 // at testPoll in both worlds.
 func (w *world) watchInterval() time.Duration {
-	if w.Odoo == nil {
+	if w.Odoo != nil { // odoosim
 		return testWatch
 	}
 	return realOdooWatch
