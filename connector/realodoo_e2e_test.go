@@ -83,7 +83,7 @@ func eachRealTransport(t *testing.T, version string, scenario func(t *testing.T,
 	for _, p := range protocols {
 		t.Run(string(p), func(t *testing.T) {
 			t.Parallel()
-			o := odootest.Start(t, version, odootest.Options{Layer: compagoFields})
+			o := odootest.Start(t, version, odootest.Options{Layer: compagoFields, Shared: true})
 			w := newWorld(t, worldOptions{real: o, protocol: p})
 			scenario(t, w)
 			if !t.Failed() {
@@ -101,8 +101,10 @@ func eachRealTransport(t *testing.T, version string, scenario func(t *testing.T,
 // second try; on 17 and 18 the daemon does not try again before the lost
 // call's deadline plus odoo.limit_time_real.
 func TestRealOdooAddPaymentCommittingAfterTheTimeoutKeepsOneLine(t *testing.T) {
+	odootest.Require(t)
 	odootest.Each(t, func(t *testing.T, version string) {
-		o := odootest.Start(t, version, odootest.Options{Layer: compagoFields})
+		t.Parallel()
+		o := odootest.Start(t, version, odootest.Options{Layer: compagoFields, Shared: true})
 		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC})
 		d := w.startDaemon(func(c *connector.Config) {
 			c.OdooTimeout = 2 * time.Second

@@ -85,3 +85,60 @@ func (p *process) buildLayer(ctx context.Context, tmpl *template, l *Layer, db s
 	fmt.Fprintf(os.Stderr, "odootest: Odoo %s layer %q built in %s\n", tmpl.tree.version, l.Name, time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
+
+// The shared servers: one odoo-bin per version serves the databases of
+// every test of the binary that needs no server of its own. Odoo serves
+// many databases from one process (each its own registry, loaded at its
+// first request), so a test pays a database copy and a registry load, not
+// a Python process start. The filter admits the tests' copies only, never
+// a template: a template with a connection open cannot be copied.
+var shared struct {
+	mu      sync.Mutex
+	servers map[string]*sharedServer
+}
+
+type sharedServer struct {
+	once sync.Once
+	s    *server
+	err  error
+}
+
+func (p *process) sharedServer(ctx context.Context, tmpl *template) (*server, error) {
+	v := tmpl.tree.version
+	shared.mu.Lock()
+	if shared.servers == nil {
+		shared.servers = map[string]*sharedServer{}
+	}
+	sh := shared.servers[v]
+	if sh == nil {
+		sh = &sharedServer{}
+		shared.servers[v] = sh
+	}
+	shared.mu.Unlock()
+	sh.once.Do(func() {
+		ver := strings.ReplaceAll(v, ".", "_")
+		filter := "^compago_" + ver + "_[0-9]+_" + salt + "$"
+		logFile := filepath.Join(p.logDir, fmt.Sprintf("shared_%s_%s.log", ver, salt))
+		sh.s, sh.err = p.serve(ctx, tmpl.tree, "", logFile, serveOptions{dbFilter: filter})
+	})
+	return sh.s, sh.err
+}
+
+// stopShared stops the shared servers, and removes their logs unless a
+// test on them failed.
+func stopShared(keepLogs bool) {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	for _, sh := range shared.servers {
+		if sh.s == nil {
+			continue
+		}
+		sh.s.stop()
+		if keepLogs {
+			fmt.Fprintf(os.Stderr, "odootest: shared Odoo server log: %s\n", sh.s.logFile)
+		} else {
+			os.Remove(sh.s.logFile)
+		}
+	}
+	shared.servers = nil
+}

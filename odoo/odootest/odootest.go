@@ -26,6 +26,13 @@ type Options struct {
 	// LimitTimeReal is --limit-time-real with Workers (default 120s): a
 	// request running longer is killed.
 	LimitTimeReal time.Duration
+	// Shared serves the test's database from the version's shared
+	// odoo-bin (threaded, one per version and test binary) instead of one
+	// of its own: a registry load instead of a process start, seconds of
+	// a core saved per test. Not with Workers; not for a test that stops,
+	// starves or reconfigures its Odoo, or whose browser must land on its
+	// database without naming it (the shared server holds several).
+	Shared bool
 	// Layer, when set, makes the test's database a copy of the version's
 	// template with the layer applied: built once per version and test
 	// binary, then copied like the template.
@@ -138,31 +145,50 @@ func Start(t testing.TB, version string, opt Options) *Odoo {
 		os.RemoveAll(filestore)
 	})
 
-	logFile := filepath.Join(p.logDir, db+".log")
 	serveStart := time.Now()
-	s, err := p.serve(ctx, tmpl.tree, db, logFile, serveOptions{workers: opt.Workers, limitTimeReal: opt.LimitTimeReal})
-	if err != nil {
-		t.Fatalf("real Odoo %s: %v", version, err)
-	}
-	t.Cleanup(func() {
-		s.stop()
-		if t.Failed() {
-			t.Logf("Odoo %s log: %s", version, logFile)
-		} else {
-			os.Remove(logFile)
+	var s *server
+	if opt.Shared && opt.Workers == 0 {
+		// The version's shared server: it loads this database's registry
+		// at the log-in below.
+		if s, err = p.sharedServer(ctx, tmpl); err != nil {
+			t.Fatalf("real Odoo %s: %v", version, err)
 		}
-	})
-	t.Logf("real Odoo %s at %s, database %s (template %s; copied in %s, serving in %s)", version, s.url, db,
-		tmpl.built, copied.Round(10*time.Millisecond), time.Since(serveStart).Round(10*time.Millisecond))
+		t.Cleanup(func() {
+			if t.Failed() {
+				state.mu.Lock()
+				state.failed = true
+				state.mu.Unlock()
+				t.Logf("Odoo %s log (the version's shared server, database %s): %s", version, db, s.logFile)
+			}
+		})
+	} else {
+		logFile := filepath.Join(p.logDir, db+".log")
+		s, err = p.serve(ctx, tmpl.tree, db, logFile, serveOptions{workers: opt.Workers, limitTimeReal: opt.LimitTimeReal})
+		if err != nil {
+			t.Fatalf("real Odoo %s: %v", version, err)
+		}
+		t.Cleanup(func() {
+			s.stop()
+			if t.Failed() {
+				t.Logf("Odoo %s log: %s", version, logFile)
+			} else {
+				os.Remove(logFile)
+			}
+		})
+	}
 	o := &Odoo{
 		URL: s.url, Database: db, Login: AdminLogin, Password: AdminPassword, APIKey: tmpl.shop.APIKey,
-		Version: version, Major: tmpl.tree.major, Shop: tmpl.shop, LogFile: logFile,
+		Version: version, Major: tmpl.tree.major, Shop: tmpl.shop, LogFile: s.logFile,
 		DSN: p.dsnAs("postgres", db), t: t,
 	}
 	o.rpc = &rpc{url: s.url, db: db, user: AdminLogin, password: AdminPassword}
-	if err := o.rpc.login(ctx); err != nil {
+	lctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	if err := o.rpc.login(lctx); err != nil {
 		t.Fatalf("real Odoo %s: log in: %v", version, err)
 	}
+	t.Logf("real Odoo %s at %s, database %s (template %s; copied in %s, serving in %s)", version, s.url, db,
+		tmpl.built, copied.Round(10*time.Millisecond), time.Since(serveStart).Round(10*time.Millisecond))
 	return o
 }
 

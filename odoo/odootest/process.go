@@ -104,6 +104,7 @@ type server struct {
 type serveOptions struct {
 	workers       int
 	limitTimeReal time.Duration
+	dbFilter      string // with db "": serve every database it matches
 }
 
 // serve starts odoo-bin on db on a free loopback port and waits until it
@@ -128,7 +129,11 @@ func (p *process) serveOnce(ctx context.Context, tr *tree, db, logFile string, o
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"-d", db, "--db-filter=^" + db + "$"}, p.dbArgs()...)
+	args := []string{"-d", db, "--db-filter=^" + db + "$"}
+	if db == "" {
+		args = []string{"--db-filter=" + opt.dbFilter}
+	}
+	args = append(args, p.dbArgs()...)
 	args = append(args, "--max-cron-threads=0", "--http-interface=127.0.0.1", "--http-port="+strconv.Itoa(port),
 		"--data-dir="+p.dataDir, "--logfile="+logFile)
 	if opt.workers > 0 {
@@ -166,7 +171,11 @@ func (s *server) waitReady(ctx context.Context, db string) error {
 	var last error
 	for {
 		cctx, ccancel := context.WithTimeout(ctx, 30*time.Second)
-		last = r.login(cctx)
+		if db == "" { // no database yet: the server answers
+			_, last = r.call(cctx, "common", "version")
+		} else {
+			last = r.login(cctx)
+		}
 		ccancel()
 		if last == nil {
 			return nil

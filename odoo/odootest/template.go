@@ -55,6 +55,7 @@ var state struct {
 	templates map[string]*template
 	skipped   []string
 	dbSeq     int
+	failed    bool // a test on a shared server failed: keep its log
 }
 
 // setup starts this binary's PostgreSQL and directories once.
@@ -101,6 +102,7 @@ func startProcess() (*process, error) {
 func Stop() {
 	state.mu.Lock()
 	defer state.mu.Unlock()
+	stopShared(state.failed)
 	if state.pg != nil {
 		state.pg.Stop()
 		state.pg = nil
