@@ -114,7 +114,7 @@ func (w *world) startDaemonOn(j journal.Store, mod func(*connector.Config)) *dae
 // line. The timeout is the test clients' own (simworld).
 func (w *world) realOdooTimings(cfg *connector.Config) {
 	cfg.WatchInterval = w.watchInterval()
-	if w.Odoo == nil {
+	if w.Odoo != nil { // odoosim
 		return
 	}
 	cfg.OdooTimeout, cfg.LateCommitWindow = realOdooTimeout, realOdooTimeout
