@@ -56,7 +56,11 @@ func runChildDaemon() int {
 	// COMPAGO_TIMEOUT): an answer that waits in a stopped daemon's socket
 	// is then read when it resumes, not lost to its timer.
 	odooTimeout, compagoTimeout := envDuration("ODOO_TIMEOUT", 5*time.Second), envDuration("COMPAGO_TIMEOUT", 2*time.Second)
-	oc, err := odoo.New(odoo.Config{URL: os.Getenv("ODOO_URL"), Database: "sandbox", Username: "admin", Password: "sandbox-api-key", Timeout: odooTimeout})
+	// The Odoo to log into (odoosim's sandbox unless the parent names a
+	// real Odoo's database, login, secret and transport).
+	oc, err := odoo.New(odoo.Config{URL: os.Getenv("ODOO_URL"), Database: envOr("ODOO_DB", "sandbox"),
+		Username: envOr("ODOO_LOGIN", "admin"), Password: envOr("ODOO_SECRET", "sandbox-api-key"),
+		Protocol: odoo.Protocol(os.Getenv("ODOO_PROTOCOL")), Timeout: odooTimeout})
 	if err == nil {
 		err = oc.Connect(ctx)
 	}
@@ -70,6 +74,8 @@ func runChildDaemon() int {
 	}
 	cfg := engineConfig(log)
 	cfg.OdooTimeout = odooTimeout
+	cfg.WatchInterval = envDuration("WATCH_INTERVAL", cfg.WatchInterval)
+	cfg.LateCommitWindow = envDuration("LATE_COMMIT_WINDOW", cfg.LateCommitWindow)
 	if shared {
 		cfg.Shared, cfg.Owner = true, os.Getenv("OWNER")
 		cfg.PollLease, cfg.CreateLease, cfg.SyncLease = 2*time.Second, 3*time.Second, 3*time.Second
@@ -93,10 +99,23 @@ func envDuration(name string, def time.Duration) time.Duration {
 	return def
 }
 
+// envOr reads a string from the environment, def when unset.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
 func (w *world) startChild() *exec.Cmd {
 	w.T.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=1", "JOURNAL="+w.JournalPath, "ODOO_URL="+w.OdooURL, "COMPAGO_URL="+w.CompagoURL)
+	cmd.Env = append(os.Environ(), childEnv+"=1", "JOURNAL="+w.JournalPath, "ODOO_URL="+w.DaemonURL, "COMPAGO_URL="+w.CompagoURL,
+		"ODOO_DB="+w.Backend.Database(), "ODOO_LOGIN="+w.Backend.Login(), "ODOO_SECRET="+w.Backend.Secret(w.Protocol),
+		"ODOO_PROTOCOL="+string(w.Protocol), "WATCH_INTERVAL="+w.watchInterval().String())
+	if w.Odoo == nil { // a real Odoo on two shared cores: see realOdooTimings
+		cmd.Env = append(cmd.Env, "ODOO_TIMEOUT="+realOdooTimeout.String(), "LATE_COMMIT_WINDOW="+realOdooTimeout.String())
+	}
 	cmd.Stderr = testLogWriter{w.T}
 	if err := cmd.Start(); err != nil {
 		w.T.Fatal(err)
@@ -113,7 +132,13 @@ func (l testLogWriter) Write(p []byte) (int, error) {
 }
 
 func TestDaemonKilledWhilePendingRecordsTheCardChargedWhileItWasDown(t *testing.T) {
-	w := newWorld(t, worldOptions{})
+	eachTransport(t, killedWhilePending)
+}
+
+// killedWhilePending: the daemon is killed (SIGKILL) while the customer
+// holds the terminal; the card is charged while no daemon runs; the
+// restarted daemon records it, once.
+func killedWhilePending(t *testing.T, w *world) {
 	child := w.startChild()
 	id := w.NewOrder(310.10, nil)
 	w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-001"})

@@ -57,7 +57,7 @@ func (w *world) arm(f odoosim.CallFault) {
 func (w *world) waitMessage(orderID int64, part string) map[string]any {
 	w.T.Helper()
 	var o map[string]any
-	simworld.WaitFor(w.T, fmt.Sprintf("order %d saying %q", orderID, part), func() bool {
+	w.WaitFor(fmt.Sprintf("order %d saying %q", orderID, part), func() bool {
 		o = w.Order(orderID)
 		msg, _ := o["x_compago_message"].(string)
 		return strings.Contains(msg, part)
@@ -67,7 +67,7 @@ func (w *world) waitMessage(orderID int64, part string) map[string]any {
 
 func (w *world) waitLines(orderID int64, n int) {
 	w.T.Helper()
-	simworld.WaitFor(w.T, fmt.Sprintf("order %d with %d payment lines", orderID, n), func() bool {
+	w.WaitFor(fmt.Sprintf("order %d with %d payment lines", orderID, n), func() bool {
 		return len(w.Payments(orderID)) == n
 	})
 }

@@ -20,6 +20,12 @@ import (
 const (
 	testWatch = 20 * time.Millisecond
 	testPoll  = 40 * time.Millisecond
+	// realOdooWatch: a real Odoo on two shared cores is watched at a
+	// human pace.
+	realOdooWatch = 100 * time.Millisecond
+	// realOdooTimeout bounds a call to a real Odoo, and is the window in
+	// which a call given up on may still commit.
+	realOdooTimeout = time.Minute
 )
 
 // world is Odoo and Compago as simulators on loopback (simworld), and the
@@ -88,14 +94,11 @@ func (w *world) startDaemon(mod func(*connector.Config)) *daemon {
 func (w *world) startDaemonOn(j journal.Journal, mod func(*connector.Config)) *daemon {
 	w.T.Helper()
 	cfg := engineConfig(zerolog.New(zerolog.NewTestWriter(w.T)).Level(zerolog.DebugLevel))
-	if w.Odoo == nil {
-		// A real Odoo on two shared cores: watch it at a human pace.
-		cfg.WatchInterval, cfg.PollInterval = 250*time.Millisecond, 250*time.Millisecond
-	}
+	w.realOdooTimings(&cfg)
 	if mod != nil {
 		mod(&cfg)
 	}
-	eng, err := connector.New(cfg, j, w.OdooClient(), w.CompagoClient())
+	eng, err := connector.New(cfg, j, w.DaemonOdooClient(), w.CompagoClient())
 	if err != nil {
 		w.T.Fatal(err)
 	}
@@ -104,6 +107,31 @@ func (w *world) startDaemonOn(j journal.Journal, mod func(*connector.Config)) *d
 	go func() { d.done <- eng.Run(ctx) }()
 	w.T.Cleanup(d.stop)
 	return d
+}
+
+// realOdooTimings gives the daemon of a real-Odoo world its watch interval
+// and Odoo timings. A real Odoo on two shared cores may take seconds to
+// answer, and a threaded Odoo has no limit_time_real: a call the daemon
+// gave up on may still commit. The window must cover that, or on 17 and 18
+// (no unique payment uuid) a slow add_payment sent again would be a second
+// line. The timeout is the test clients' own (simworld).
+func (w *world) realOdooTimings(cfg *connector.Config) {
+	cfg.WatchInterval = w.watchInterval()
+	if w.Odoo != nil { // odoosim
+		return
+	}
+	cfg.OdooTimeout, cfg.LateCommitWindow = realOdooTimeout, realOdooTimeout
+}
+
+// watchInterval is how often the daemon asks Odoo for flagged orders:
+// odoosim at testWatch; a real Odoo, where each look costs a search_read of
+// a few milliseconds on a shared core, less often. Polls read compagosim,
+// at testPoll in both worlds.
+func (w *world) watchInterval() time.Duration {
+	if w.Odoo != nil { // odoosim
+		return testWatch
+	}
+	return realOdooWatch
 }
 
 func (d *daemon) stop() {

@@ -11,26 +11,86 @@ import (
 	"github.com/compago-odoo/connector/odoo/odootest"
 )
 
-// eachRealOdoo runs a scenario against real Odoo 17.0, 18.0 and 19.0, on
-// each transport the version has, each run on its own copy of the
-// version's template: the same scenario code as against odoosim.
-func eachRealOdoo(t *testing.T, scenario func(t *testing.T, w *world)) {
+// e2eScenarios is the one set of end-to-end scenarios: each runs on
+// odoosim (its Test function in e2e_test.go, crash_test.go, sweep_test.go,
+// through eachTransport) and on real Odoo 17.0, 18.0 and 19.0 on every
+// transport (TestRealOdooEndToEnd, through eachRealTransport), the same
+// function in both worlds.
+var e2eScenarios = []struct {
+	name     string
+	scenario func(t *testing.T, w *world)
+}{
+	{"RoutedPayment", routedPaymentEndsPaid},
+	{"UnroutedPayment", unroutedPayment},
+	{"DefaultTerminalOfThePOSConfig", defaultTerminalOfThePOSConfig},
+	{"CashierCancels", cashierCancels},
+	{"CancelRacingTheCard", cancelRacingTheCard},
+	{"NewerPaymentReplacesTheOlder", newerPaymentReplacesTheOlder},
+	{"ExpiredThenRetried", expiredThenRetried},
+	{"UnknownTerminal", unknownTerminal},
+	{"Refusals", refusals},
+	{"KilledWhilePending", killedWhilePending},
+	{"OdooDownWhenCharged", odooDownWhenCharged},
+	{"Compago503s", compago503s},
+	{"LostCreateAnswer", lostCreateAnswer},
+}
+
+// compagoFields is `compago-connector setup` put on the template once per
+// version: every x_compago_* field created makes Odoo reload its registry,
+// seconds of a shared core that every test would otherwise pay again.
+// newWorld still runs EnsureFields, which then finds them.
+var compagoFields = &odootest.Layer{Name: "compago fields", Setup: func(ctx context.Context, o *odootest.Odoo) error {
+	oc, err := odoo.New(odoo.Config{URL: o.URL, Database: o.Database, Username: o.Login, Password: o.Password,
+		Protocol: odoo.ProtocolJSONRPC, Timeout: time.Minute})
+	if err != nil {
+		return err
+	}
+	if err := oc.Connect(ctx); err != nil {
+		return err
+	}
+	_, err = connector.EnsureFields(ctx, oc, connector.DefaultFields())
+	return err
+}}
+
+// TestRealOdooEndToEnd runs every end-to-end scenario against real Odoo
+// 17.0, 18.0 and 19.0 on each transport the version has, the invariants
+// checked after each: subtests version/scenario/transport (-run
+// 'RealOdoo.*/17.0' for one version). The runs are parallel, each on its
+// own copy of the version's template; odootest bounds how many Odoo
+// servers run at once.
+func TestRealOdooEndToEnd(t *testing.T) {
+	odootest.Require(t)
 	odootest.Each(t, func(t *testing.T, version string) {
-		protocols := []odoo.Protocol{odoo.ProtocolJSONRPC, odoo.ProtocolXMLRPC}
-		if version >= "19" {
-			protocols = append(protocols, odoo.ProtocolJSON2)
-		}
-		for _, p := range protocols {
-			t.Run(string(p), func(t *testing.T) {
-				o := odootest.Start(t, version, odootest.Options{})
-				scenario(t, newWorld(t, worldOptions{real: o, protocol: p}))
+		t.Parallel()
+		for _, sc := range e2eScenarios {
+			t.Run(sc.name, func(t *testing.T) {
+				t.Parallel()
+				eachRealTransport(t, version, sc.scenario)
 			})
 		}
 	})
 }
 
-func TestRealOdooRoutedPaymentEndsPaidWithOnePaymentLine(t *testing.T) {
-	eachRealOdoo(t, routedPaymentEndsPaid)
+// eachRealTransport runs a scenario on real Odoo of version once per
+// transport it has, each run a parallel subtest on its own copy of the
+// template: the same scenario code as against odoosim (eachTransport), and
+// the same invariants after it.
+func eachRealTransport(t *testing.T, version string, scenario func(t *testing.T, w *world)) {
+	protocols := []odoo.Protocol{odoo.ProtocolJSONRPC, odoo.ProtocolXMLRPC}
+	if version >= "19" {
+		protocols = append(protocols, odoo.ProtocolJSON2)
+	}
+	for _, p := range protocols {
+		t.Run(string(p), func(t *testing.T) {
+			t.Parallel()
+			o := odootest.Start(t, version, odootest.Options{Layer: compagoFields, Shared: true})
+			w := newWorld(t, worldOptions{real: o, protocol: p})
+			scenario(t, w)
+			if !t.Failed() {
+				w.CheckInvariants()
+			}
+		})
+	}
 }
 
 // The late commit on real Odoo: another database session holds the
@@ -41,8 +101,10 @@ func TestRealOdooRoutedPaymentEndsPaidWithOnePaymentLine(t *testing.T) {
 // second try; on 17 and 18 the daemon does not try again before the lost
 // call's deadline plus odoo.limit_time_real.
 func TestRealOdooAddPaymentCommittingAfterTheTimeoutKeepsOneLine(t *testing.T) {
+	odootest.Require(t)
 	odootest.Each(t, func(t *testing.T, version string) {
-		o := odootest.Start(t, version, odootest.Options{})
+		t.Parallel()
+		o := odootest.Start(t, version, odootest.Options{Layer: compagoFields, Shared: true})
 		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC})
 		d := w.startDaemon(func(c *connector.Config) {
 			c.OdooTimeout = 2 * time.Second

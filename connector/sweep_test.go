@@ -27,7 +27,13 @@ func (w *world) createAtCompago(externalID, terminal string, amount int64) *comp
 }
 
 func TestCreateWhoseAnswerWasLostEndsUnknownAndTellsTheCashierToCheckTheTerminal(t *testing.T) {
-	w := newWorld(t, worldOptions{})
+	eachTransport(t, lostCreateAnswer)
+}
+
+// lostCreateAnswer: a create reached Compago and its answer was lost with
+// the daemon; the cashier is told to check the terminal, a new request
+// waits for the back office, and once it settles the order is paid once.
+func lostCreateAnswer(t *testing.T, w *world) {
 	id := w.NewOrder(150, nil)
 	// A previous run recorded the write-ahead, sent the create, and died
 	// before the answer: Compago has the intent, the journal has no id.
@@ -72,7 +78,7 @@ func TestCreateWhoseAnswerWasLostEndsUnknownAndTellsTheCashierToCheckTheTerminal
 		t.Fatal(err)
 	}
 	w.Flag(id, map[string]any{"x_compago_state": "requested"})
-	simworld.WaitFor(t, "attempt 2 pending", func() bool {
+	w.WaitFor("attempt 2 pending", func() bool {
 		o := w.Order(id)
 		return o["x_compago_state"] == connector.StatePending && o["x_compago_external_id"] == fmt.Sprintf("sandbox-%d-2", id)
 	})

@@ -25,6 +25,17 @@
 //     odoo-bin serving only that database on a free loopback port with
 //     crons off (--max-cron-threads=0), threaded, or multi-worker with
 //     Options.Workers; everything is stopped and dropped by t.Cleanup.
+//   - Options.Shared: the copy is served by the version's shared odoo-bin
+//     (one per version and test binary, threaded, its --db-filter
+//     admitting the tests' copies only) instead of one of its own: Odoo
+//     loads the copy's registry at its first request, and the test saves
+//     a Python process start (seconds of a core). Tests that stop or
+//     starve their Odoo, or drive a browser, keep a server of their own.
+//   - Options.Layer: a setup many tests share (e.g. custom fields, each
+//     of which reloads Odoo's registry) is applied once per version and
+//     binary to a copy of the template, which the tests then copy.
+//   - At most $COMPAGO_TEST_ODOO_SERVERS tests (default 2) hold an Odoo at
+//     once; the others wait in Start. go test's -parallel bounds them too.
 //
 // The template cache. Initialising point_of_sale takes about a minute per
 // version on two shared cores, so a built template is kept across runs: a

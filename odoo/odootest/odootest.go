@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +33,28 @@ type Options struct {
 	// Install lists modules installed (odoo-bin -i) into the test's copy
 	// of the template before it is served.
 	Install []string
+	// Shared serves the test's database from the version's shared
+	// odoo-bin (threaded, one per version and test binary) instead of one
+	// of its own: a registry load instead of a process start, seconds of
+	// a core saved per test. Not with Workers; not for a test that stops,
+	// starves or reconfigures its Odoo, or whose browser must land on its
+	// database without naming it (the shared server holds several).
+	Shared bool
+	// Layer, when set, makes the test's database a copy of the version's
+	// template with the layer applied: built once per version and test
+	// binary, then copied like the template.
+	Layer *Layer
+}
+
+// Layer is a setup shared by many tests, put on the template once instead
+// of on every copy: e.g. the custom fields an integration creates, each of
+// which makes Odoo reload its registry (seconds on a loaded machine).
+type Layer struct {
+	// Name identifies the layer; Layers of the same Name are one layer.
+	Name string
+	// Setup applies the layer to a served copy of the template through
+	// the external API (o.Call, or a client of o.URL with o's login).
+	Setup func(ctx context.Context, o *Odoo) error
 }
 
 // Odoo is one test's real Odoo: its own copy of the version's template,
@@ -87,7 +111,11 @@ func Start(t testing.TB, version string, opt Options) *Odoo {
 	t.Helper()
 	Require(t)
 	ctx := context.Background()
-	p, tmpl, db, _ := copyTemplate(t, version)
+	// A slot among the binary's servers, given back after everything below
+	// is stopped and dropped (cleanups run last-registered first).
+	takeSlot()
+	t.Cleanup(giveSlot)
+	p, tmpl, db, copied := copyTemplate(t, version, opt.Layer)
 	logFile := filepath.Join(p.logDir, db+".log")
 	if len(opt.Install) > 0 {
 		installStart := time.Now()
@@ -96,57 +124,86 @@ func Start(t testing.TB, version string, opt Options) *Odoo {
 		}
 		t.Logf("real Odoo %s: installed %s in %s", version, strings.Join(opt.Install, ","), time.Since(installStart).Round(10*time.Millisecond))
 	}
+
 	serveStart := time.Now()
-	s, err := p.serve(ctx, tmpl.tree, db, logFile, serveOptions{workers: opt.Workers, limitTimeReal: opt.LimitTimeReal, addonsPath: opt.AddonsPath})
-	if err != nil {
-		t.Fatalf("real Odoo %s: %v", version, err)
-	}
-	t.Cleanup(func() {
-		s.stop()
-		if t.Failed() {
-			t.Logf("Odoo %s log: %s", version, logFile)
-		} else {
-			os.Remove(logFile)
+	var s *server
+	var err error
+	if opt.Shared && opt.Workers == 0 && len(opt.AddonsPath) == 0 {
+		// The version's shared server: it loads this database's registry
+		// at the log-in below.
+		if s, err = p.sharedServer(ctx, tmpl); err != nil {
+			t.Fatalf("real Odoo %s: %v", version, err)
 		}
-	})
-	t.Logf("real Odoo %s at %s, database %s (serving in %s)", version, s.url, db, time.Since(serveStart).Round(10*time.Millisecond))
+		t.Cleanup(func() {
+			if t.Failed() {
+				state.mu.Lock()
+				state.failed = true
+				state.mu.Unlock()
+				t.Logf("Odoo %s log (the version's shared server, database %s): %s", version, db, s.logFile)
+			}
+		})
+	} else {
+		s, err = p.serve(ctx, tmpl.tree, db, logFile, serveOptions{workers: opt.Workers, limitTimeReal: opt.LimitTimeReal, addonsPath: opt.AddonsPath})
+		if err != nil {
+			t.Fatalf("real Odoo %s: %v", version, err)
+		}
+		t.Cleanup(func() {
+			s.stop()
+			if t.Failed() {
+				t.Logf("Odoo %s log: %s", version, logFile)
+			} else {
+				os.Remove(logFile)
+			}
+		})
+	}
 	o := &Odoo{
 		URL: s.url, Database: db, Login: AdminLogin, Password: AdminPassword, APIKey: tmpl.shop.APIKey,
-		Version: version, Major: tmpl.tree.major, Shop: tmpl.shop, LogFile: logFile,
+		Version: version, Major: tmpl.tree.major, Shop: tmpl.shop, LogFile: s.logFile,
 		DSN: p.dsnAs("postgres", db), t: t,
 	}
 	o.rpc = &rpc{url: s.url, db: db, user: AdminLogin, password: AdminPassword}
-	if err := o.rpc.login(ctx); err != nil {
+	lctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	if err := o.rpc.login(lctx); err != nil {
 		t.Fatalf("real Odoo %s: log in: %v", version, err)
 	}
+	t.Logf("real Odoo %s at %s, database %s (template %s; copied in %s, serving in %s)", version, s.url, db,
+		tmpl.built, copied.Round(10*time.Millisecond), time.Since(serveStart).Round(10*time.Millisecond))
 	return o
 }
 
 // copyTemplate gives t its own copy of the version's template database
-// (and filestore), dropped when t ends.
-func copyTemplate(t testing.TB, version string) (*process, *template, string, string) {
+// (with layer applied, when set) and its filestore, dropped when t ends.
+func copyTemplate(t testing.TB, version string, layer *Layer) (*process, *template, string, time.Duration) {
 	t.Helper()
 	Require(t)
 	ctx := context.Background()
 	state.mu.Lock()
 	p, tmpl, err := templateFor(ctx, version)
+	state.mu.Unlock()
 	if err != nil {
-		state.mu.Unlock()
 		if isMissing(err) {
 			skip(t, err)
 		}
 		t.Fatalf("real Odoo %s: %v", version, err)
 	}
+	src := tmpl.db
+	if layer != nil {
+		if src, err = p.layerFor(ctx, tmpl, layer); err != nil {
+			t.Fatalf("real Odoo %s: %v", version, err)
+		}
+	}
+	state.mu.Lock()
 	state.dbSeq++
 	db := fmt.Sprintf("compago_%s_%d_%s", strings.ReplaceAll(version, ".", "_"), state.dbSeq, salt)
 	copyStart := time.Now()
-	err = pgtest.Exec(p.pgDSN, `CREATE DATABASE `+db+` TEMPLATE `+tmpl.db+` OWNER `+odooRole)
+	err = pgtest.Exec(p.pgDSN, `CREATE DATABASE `+db+` TEMPLATE `+src+` OWNER `+odooRole)
 	state.mu.Unlock()
 	if err != nil {
 		t.Fatalf("real Odoo %s: copy the template: %v", version, err)
 	}
 	filestore := filepath.Join(p.dataDir, "filestore", db)
-	if err := copyDir(filepath.Join(p.dataDir, "filestore", tmpl.db), filestore); err != nil {
+	if err := copyDir(filepath.Join(p.dataDir, "filestore", src), filestore); err != nil {
 		t.Fatalf("real Odoo %s: copy the filestore: %v", version, err)
 	}
 	copied := time.Since(copyStart)
@@ -156,9 +213,7 @@ func copyTemplate(t testing.TB, version string) (*process, *template, string, st
 		}
 		os.RemoveAll(filestore)
 	})
-
-	t.Logf("real Odoo %s: database %s copied from the template (%s) in %s", version, db, tmpl.built, copied.Round(10*time.Millisecond))
-	return p, tmpl, db, filestore
+	return p, tmpl, db, copied
 }
 
 // RunModuleTests installs modules from addonsPath into a copy of the
@@ -167,7 +222,7 @@ func copyTemplate(t testing.TB, version string) (*process, *template, string, st
 // fails or none ran.
 func RunModuleTests(t testing.TB, version string, addonsPath []string, modules ...string) {
 	t.Helper()
-	p, tmpl, db, _ := copyTemplate(t, version)
+	p, tmpl, db, _ := copyTemplate(t, version, nil)
 	logFile := filepath.Join(p.logDir, db+".log")
 	tags := make([]string, len(modules))
 	for i, m := range modules {
@@ -217,6 +272,29 @@ func failures(log string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// servers bounds the Odoo servers of this test binary running at once:
+// parallel tests wait for a slot in Start. Each server is a Python process
+// whose requests take a share of the machine's cores.
+var servers struct {
+	once  sync.Once
+	slots chan struct{}
+}
+
+// maxServers is $EnvServers, else DefaultServers.
+func maxServers() int {
+	if n, err := strconv.Atoi(os.Getenv(EnvServers)); err == nil && n > 0 {
+		return n
+	}
+	return DefaultServers
+}
+
+func takeSlot() {
+	servers.once.Do(func() { servers.slots = make(chan struct{}, maxServers()) })
+	servers.slots <- struct{}{}
+}
+
+func giveSlot() { <-servers.slots }
 
 // salt keeps database names apart across test binaries sharing a log directory.
 var salt = func() string {

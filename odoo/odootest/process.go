@@ -105,6 +105,7 @@ type serveOptions struct {
 	workers       int
 	limitTimeReal time.Duration
 	addonsPath    []string
+	dbFilter      string // with db "": serve every database it matches
 }
 
 // addonsArgs puts extra directories on the addons path after the tree's own.
@@ -159,7 +160,11 @@ func (p *process) serveOnce(ctx context.Context, tr *tree, db, logFile string, o
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"-d", db, "--db-filter=^" + db + "$"}, p.dbArgs()...)
+	args := []string{"-d", db, "--db-filter=^" + db + "$"}
+	if db == "" {
+		args = []string{"--db-filter=" + opt.dbFilter}
+	}
+	args = append(args, p.dbArgs()...)
 	args = append(args, addonsArgs(tr, opt.addonsPath)...)
 	args = append(args, "--max-cron-threads=0", "--http-interface=127.0.0.1", "--http-port="+strconv.Itoa(port),
 		"--data-dir="+p.dataDir, "--logfile="+logFile)
@@ -198,7 +203,11 @@ func (s *server) waitReady(ctx context.Context, db string) error {
 	var last error
 	for {
 		cctx, ccancel := context.WithTimeout(ctx, 30*time.Second)
-		last = r.login(cctx)
+		if db == "" { // no database yet: the server answers
+			_, last = r.call(cctx, "common", "version")
+		} else {
+			last = r.login(cctx)
+		}
 		ccancel()
 		if last == nil {
 			return nil

@@ -28,6 +28,9 @@ func (e *RPCError) Error() string { return e.Name + ": " + e.Message }
 
 // call posts one JSON-RPC call and decodes its result (absent for None).
 func (r *rpc) call(ctx context.Context, service, method string, args ...any) (any, error) {
+	if args == nil {
+		args = []any{} // Odoo unpacks them: a JSON null is a TypeError
+	}
 	body, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "method": "call", "id": 1,
 		"params": map[string]any{"service": service, "method": method, "args": args}})
 	if err != nil {

@@ -26,7 +26,14 @@ const (
 	EnvRequired = "COMPAGO_TEST_ODOO_REQUIRED"
 	// EnvCache overrides the cache directory (extracted tarballs, templates).
 	EnvCache = "COMPAGO_TEST_ODOO_CACHE"
+	// EnvServers bounds how many Odoo servers a test binary runs at once
+	// (default DefaultServers); go test's -parallel bounds them too.
+	EnvServers = "COMPAGO_TEST_ODOO_SERVERS"
 )
+
+// DefaultServers is the default bound of Odoo servers running at once in
+// a test binary: two, for a machine of two cores.
+const DefaultServers = 2
 
 // Versions are the Odoo versions the harness knows how to set up.
 var Versions = []string{"17.0", "18.0", "19.0"}

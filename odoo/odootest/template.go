@@ -55,6 +55,7 @@ var state struct {
 	templates map[string]*template
 	skipped   []string
 	dbSeq     int
+	failed    bool // a test on a shared server failed: keep its log
 }
 
 // setup starts this binary's PostgreSQL and directories once.
@@ -101,6 +102,7 @@ func startProcess() (*process, error) {
 func Stop() {
 	state.mu.Lock()
 	defer state.mu.Unlock()
+	stopShared(state.failed)
 	if state.pg != nil {
 		state.pg.Stop()
 		state.pg = nil
@@ -113,9 +115,33 @@ func Stop() {
 			fmt.Fprintf(os.Stderr, "odootest: Odoo %s template %s\n", v, t.built)
 		}
 	}
-	if n := len(state.skipped); n > 0 {
-		fmt.Fprintf(os.Stderr, "odootest: %d real-Odoo tests skipped (%s): %s\n", n, strings.Join(state.skipped, ", "), howTo)
+	if len(state.skipped) > 0 {
+		// One line: the top-level tests, not each version's subtest.
+		var tests []string
+		seen := map[string]bool{}
+		for _, name := range state.skipped {
+			top, _, _ := strings.Cut(name, "/")
+			if !seen[top] {
+				seen[top] = true
+				tests = append(tests, top)
+			}
+		}
+		say(fmt.Sprintf("odootest: real-Odoo tests skipped: %s; %s\n", strings.Join(tests, ", "), howTo))
 	}
+}
+
+// say writes the skip summary where a contributor sees it: `go test ./...`
+// shows nothing of a passing package's output, so the line goes to the
+// terminal the tests run from (/dev/tty), and to stderr, where -v and a
+// failing run show it, when there is no terminal.
+func say(line string) {
+	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		defer tty.Close()
+		if _, err := tty.WriteString(line); err == nil {
+			return
+		}
+	}
+	fmt.Fprint(os.Stderr, line)
 }
 
 // templateFor returns the version's template, restoring it from the cache
