@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -35,18 +36,24 @@ const AddonModule = "pos_compago_connector"
 // addonRecheck is how long a detection of the addon is trusted.
 const addonRecheck = 5 * time.Minute
 
-// DetectAddon reports whether the addon is installed in Odoo (its
-// ir.module.module row says installed, or to upgrade).
+// DetectAddon reports whether the addon is installed in Odoo: its field
+// pos.payment.compago_intent_id (the one-line-per-intent index) exists.
+// Asked of pos.payment's fields, which the daemon's least-privilege user
+// may read, not of ir.module.module, which only administrators may (a
+// dedicated user would then never find the addon, and record with
+// add_payment, which the addon's group does not allow).
 func DetectAddon(ctx context.Context, o Odoo) (bool, error) {
-	var mods []struct {
-		State odoo.String `json:"state"`
+	var fields map[string]json.RawMessage
+	if err := o.Execute(ctx, odoo.Call{Model: "pos.payment", Method: "fields_get",
+		Kwargs: map[string]any{"attributes": []string{"type"}}}, &fields); err != nil {
+		return false, fmt.Errorf("look for the Odoo module %s (the field pos.payment.%s): %w", AddonModule, addonField, err)
 	}
-	if err := o.SearchRead(ctx, "ir.module.module", odoo.Cond("name", "=", AddonModule),
-		odoo.Query{Fields: []string{"state"}, Limit: 1}, &mods); err != nil {
-		return false, fmt.Errorf("look for the Odoo module %s: %w", AddonModule, err)
-	}
-	return len(mods) == 1 && (mods[0].State == "installed" || mods[0].State == "to upgrade"), nil
+	_, ok := fields[addonField]
+	return ok, nil
 }
+
+// addonField is the addon's field on pos.payment.
+const addonField = "compago_intent_id"
 
 // addonCache remembers the detection for addonRecheck.
 type addonCache struct {
@@ -71,9 +78,8 @@ func (e *Engine) useAddon(ctx context.Context) bool {
 		return c.installed
 	}
 	if err != nil {
-		// Odoo answered, and not with the module (an Odoo without
-		// ir.module.module access for this user, a simulator): no addon.
-		e.log.Info().Err(err).Msg("cannot read Odoo's modules: recording charges with pos.order.add_payment")
+		// Odoo answered, and not with pos.payment's fields: no addon.
+		e.log.Info().Err(err).Msg("cannot read pos.payment's fields: recording charges with pos.order.add_payment")
 		installed = false
 	}
 	if installed != c.installed || c.at.IsZero() {

@@ -3,7 +3,9 @@ package connector_test
 import (
 	"testing"
 
+	"github.com/compago-odoo/connector/connector"
 	"github.com/compago-odoo/connector/connector/grant"
+	"github.com/compago-odoo/connector/connector/simworld"
 	"github.com/compago-odoo/connector/odoo"
 	"github.com/compago-odoo/connector/odoo/odootest"
 )
@@ -54,6 +56,13 @@ func TestRealOdooTheDedicatedUserIsRefusedWhatItDoesNotNeed(t *testing.T) {
 		if err != nil || system == 0 {
 			t.Fatalf("find base.group_system: %v", err)
 		}
+		var params []struct {
+			ID int64 `json:"id"`
+		}
+		if err := w.AdminClient().SearchRead(ctx, "ir.config_parameter", odoo.Cond("key", "=", "database.secret"), odoo.Query{Fields: []string{"id"}}, &params); err != nil || len(params) != 1 {
+			t.Fatalf("find database.secret: %v", err)
+		}
+		secretParam := params[0].ID
 		groups := "groups_id"
 		if o.Major >= 19 {
 			groups = "group_ids"
@@ -66,7 +75,7 @@ func TestRealOdooTheDedicatedUserIsRefusedWhatItDoesNotNeed(t *testing.T) {
 		}{
 			{"rename the administrator", oc.Write(ctx, "res.users", []int64{admins[0].ID}, map[string]any{"name": "owned"})},
 			{"put itself in another group", oc.Write(ctx, "res.users", []int64{oc.UID()}, map[string]any{groups: []any{[]any{4, system}}})},
-			{"read ir.config_parameter", oc.SearchRead(ctx, "ir.config_parameter", nil, odoo.Query{Fields: []string{"key", "value"}}, &settings)},
+			{"read the system parameter database.secret", oc.Read(ctx, "ir.config_parameter", []int64{secretParam}, []string{"key", "value"}, &settings)},
 			{"read ir.model.fields", oc.SearchRead(ctx, "ir.model.fields", nil, odoo.Query{Fields: []string{"name"}, Limit: 1}, &fields)},
 			{"create an ir.model.fields", func() error {
 				_, err := oc.Create(ctx, "ir.model.fields", map[string]any{"name": "x_owned", "model": "pos.order", "ttype": "char"}, nil)
@@ -96,6 +105,35 @@ func TestRealOdooTheDedicatedUserIsRefusedWhatItDoesNotNeed(t *testing.T) {
 			}
 			if err := oc.Execute(ctx, call, &yes); err != nil || yes {
 				t.Errorf("dedicated user in %s: %v (err %v), want not", g, yes, err)
+			}
+		}
+	})
+}
+
+// The one system parameter the dedicated user keeps is the worker record
+// (which journal works this Odoo database): the daemon running as that
+// user writes it at start, so that a second daemon with another journal is
+// refused, and sees no other parameter.
+func TestRealOdooTheDedicatedUserKeepsTheWorkerRecordOnly(t *testing.T) {
+	odootest.Each(t, func(t *testing.T, version string) {
+		o := odootest.Start(t, version, odootest.Options{})
+		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC, dedicated: true})
+		w.startDaemon(func(c *connector.Config) { c.JournalID = "the-daemons-journal" })
+		admin := w.AdminClient()
+		simworld.WaitFor(t, "the daemon, as the dedicated user, to record that it works the database", func() bool {
+			var rows []map[string]any
+			err := admin.SearchRead(t.Context(), "ir.config_parameter", odoo.Cond("key", "=", connector.WorksiteKey), odoo.Query{Fields: []string{"value"}}, &rows)
+			return err == nil && len(rows) == 1
+		})
+		var seen []struct {
+			Key string `json:"key"`
+		}
+		if err := w.OdooClient().SearchRead(t.Context(), "ir.config_parameter", nil, odoo.Query{Fields: []string{"key"}}, &seen); err != nil {
+			t.Fatalf("the dedicated user lists the system parameters: %v", err)
+		}
+		for _, p := range seen {
+			if p.Key != connector.WorksiteKey {
+				t.Errorf("the dedicated user sees the system parameter %q, want only %s", p.Key, connector.WorksiteKey)
 			}
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/compago-odoo/connector/connector/grant"
 	"github.com/compago-odoo/connector/odoo"
 )
 
@@ -30,17 +31,17 @@ import (
 // Why a system parameter: it is per database (the unit of the conflict:
 // the watcher takes every flagged order of the database, whatever the
 // payment method), needs no field of ours, and any Odoo 16-19 has it. Odoo
-// lets administrators (base.group_system) read and write it: a
-// least-privilege connector user needs an access rule on
-// ir.config_parameter restricted to this one key (setup can create both;
-// see the README).
+// lets administrators (base.group_system) read and write it; the group
+// "Compago connector" of the daemon's own user (made by setup --admin, or
+// by the addon) holds a right on ir.config_parameter with a record rule
+// limiting it to this one key.
 //
 // The record is best effort against a true race: two daemons starting in
 // the same second may both find it stale and both write it; the beat that
 // follows reads it back, and the one whose journal is no longer named
 // stops (worksiteLost). Clocks of daemons on several hosts must agree
 // within WorksiteStale (NTP), as leases already require.
-const WorksiteKey = "compago_connector.worker"
+const WorksiteKey = grant.WorkerParameter
 
 // worksite is the value of the record.
 type worksite struct {

@@ -97,8 +97,46 @@ func EnsureGroup(ctx context.Context, o Odoo, major int) (Group, error) {
 	} else if err := o.Write(ctx, "res.groups", []int64{g.ID}, vals); err != nil {
 		return g, fmt.Errorf("update the group %q: %w", GroupName, err)
 	}
-	g.Changed, err = ensureAccess(ctx, o, g.ID, Rights(major))
+	if g.Changed, err = ensureAccess(ctx, o, g.ID, Rights(major)); err != nil {
+		return g, err
+	}
+	made, err := ensureWorkerRule(ctx, o, g.ID)
+	if made {
+		g.Changed = append(g.Changed, "ir.config_parameter (rule: "+WorkerParameter+" only)")
+	}
 	return g, err
+}
+
+// ensureWorkerRule makes the record rule that limits the group's access
+// to system parameters to the worker record: without it the group's
+// ir.config_parameter right would show every parameter (database.secret
+// among them).
+func ensureWorkerRule(ctx context.Context, o Odoo, group int64) (bool, error) {
+	var rules []struct {
+		ID int64 `json:"id"`
+	}
+	if err := o.SearchRead(ctx, "ir.rule", odoo.And(odoo.Cond("name", "=", WorkerRuleName), odoo.Cond("groups", "in", []int64{group})),
+		odoo.Query{Fields: []string{"id"}}, &rules); err != nil {
+		return false, fmt.Errorf("look for the rule on system parameters: %w", err)
+	}
+	domain := "[('key', '=', '" + WorkerParameter + "')]"
+	if len(rules) > 0 {
+		if err := o.Write(ctx, "ir.rule", []int64{rules[0].ID}, map[string]any{"domain_force": domain}); err != nil {
+			return false, fmt.Errorf("correct the rule on system parameters: %w", err)
+		}
+		return false, nil
+	}
+	var models []struct {
+		ID int64 `json:"id"`
+	}
+	if err := o.SearchRead(ctx, "ir.model", odoo.Cond("model", "=", "ir.config_parameter"), odoo.Query{Fields: []string{"id"}}, &models); err != nil || len(models) != 1 {
+		return false, fmt.Errorf("find the model ir.config_parameter: %v", err)
+	}
+	if _, err := o.Create(ctx, "ir.rule", map[string]any{"name": WorkerRuleName, "model_id": models[0].ID,
+		"groups": []any{[]any{4, group}}, "domain_force": domain}, nil); err != nil {
+		return false, fmt.Errorf("limit the group's system parameters to %s: %w", WorkerParameter, err)
+	}
+	return true, nil
 }
 
 // ensureAccess makes the group's access rows match want: one row per

@@ -56,7 +56,18 @@ var rights = []Right{
 		Why: "completing a paid order makes its picking (Odoo's _create_order_picking runs as the caller)"},
 	{Model: "stock.move", Read: true, Write: true, Create: true,
 		Why: "the picking's moves, confirmed and done with the picking"},
+	{Model: "ir.config_parameter", Read: true, Write: true, Create: true, Unlink: true,
+		Why: "the worker record (" + WorkerParameter + ": which journal works this Odoo database, so that a second daemon with another journal is refused); the group's rule (WorkerRuleName) limits it to that one key"},
 }
+
+// WorkerParameter is the system parameter a daemon keeps, naming the
+// journal that works the Odoo database (connector.WorksiteKey); the only
+// one the group may see.
+const WorkerParameter = "compago_connector.worker"
+
+// WorkerRuleName names the record rule that limits the group's system
+// parameters to WorkerParameter (the addon declares the same rule).
+const WorkerRuleName = "Compago connector: only its worker record among the system parameters"
 
 // Rights lists what the group holds on Odoo major version major.
 func Rights(major int) []Right {
