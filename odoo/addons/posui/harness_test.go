@@ -89,7 +89,7 @@ func startShop(t *testing.T, version string) *shop {
 	odootest.Require(t)
 	o := odootest.Start(t, version, odootest.Options{
 		AddonsPath: []string{addonsDir(t, version)},
-		Install:     []string{"pos_compago_connector"},
+		Install:    []string{"pos_compago_connector"},
 	})
 	s := &shop{t: t, version: version, major: o.Major, o: o, browser: browser}
 	// Odoo refuses to change a method of an opened session through the
