@@ -129,6 +129,7 @@ var odooFields = []string{
 	"x_compago_external_id",
 	"x_compago_deeplink",
 	"x_compago_message",
+	"x_compago_payment_uuid",
 }
 
 // OdooFields returns the default names of the pos.order fields the connector

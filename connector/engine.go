@@ -140,6 +140,7 @@ type Engine struct {
 	own      *ownership
 	snaps    snapshots
 	sweeper  *sweeper
+	addon    addonCache // is the Odoo addon installed (addon.go)
 
 	terminalIDs sync.Map // terminal serial → Compago's terminalId, learned from create answers (creator.go)
 
@@ -188,6 +189,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	if err := e.Recover(workCtx); err != nil {
 		return fmt.Errorf("recover from the journal: %w", err)
 	}
+	e.useAddon(workCtx) // logs which way charges are recorded
 	e.log.Info().Dur("watch_interval", e.cfg.WatchInterval).Dur("poll_interval", e.cfg.PollInterval).
 		Str("external_id_prefix", e.cfg.ExternalIDPrefix).Msg("engine started")
 

@@ -43,18 +43,22 @@ type Fields struct {
 	ExternalID string
 	DeepLink   string
 	Message    string
+	// PaymentUUID is the POS payment line's uuid, written by the addon's
+	// compago_send: the line the addon records the charge on.
+	PaymentUUID string
 }
 
 // DefaultFields are the field names of DESIGN.md.
 func DefaultFields() Fields {
 	return Fields{
-		State:      "x_compago_state",
-		Terminal:   "x_compago_terminal",
-		Amount:     "x_compago_amount",
-		IntentID:   "x_compago_intent_id",
-		ExternalID: "x_compago_external_id",
-		DeepLink:   "x_compago_deeplink",
-		Message:    "x_compago_message",
+		State:       "x_compago_state",
+		Terminal:    "x_compago_terminal",
+		Amount:      "x_compago_amount",
+		IntentID:    "x_compago_intent_id",
+		ExternalID:  "x_compago_external_id",
+		DeepLink:    "x_compago_deeplink",
+		Message:     "x_compago_message",
+		PaymentUUID: "x_compago_payment_uuid",
 	}
 }
 
@@ -68,7 +72,7 @@ func (f Fields) WithOverrides(m map[string]string) Fields {
 	}{
 		{d.State, &f.State}, {d.Terminal, &f.Terminal}, {d.Amount, &f.Amount},
 		{d.IntentID, &f.IntentID}, {d.ExternalID, &f.ExternalID},
-		{d.DeepLink, &f.DeepLink}, {d.Message, &f.Message},
+		{d.DeepLink, &f.DeepLink}, {d.Message, &f.Message}, {d.PaymentUUID, &f.PaymentUUID},
 	} {
 		if v, ok := m[p.def]; ok && v != "" {
 			*p.dst = v
@@ -87,6 +91,7 @@ func (f Fields) Definitions() []FieldDefinition {
 		{f.ExternalID, "char", "Compago external id"},
 		{f.DeepLink, "char", "Compago deep link"},
 		{f.Message, "char", "Compago message"},
+		{f.PaymentUUID, "char", "Compago payment line uuid"},
 	}
 }
 

@@ -56,6 +56,9 @@ func (e *errSettling) Error() string {
 // attempt's intent and completes the order when it is fully paid, the way
 // Odoo's back-office Payment button does. It returns what is still due.
 func (e *Engine) recordPayment(ctx context.Context, a journal.Attempt) (stillDue int64, err error) {
+	if e.useAddon(ctx) {
+		return e.recordViaAddon(ctx, a)
+	}
 	o, err := e.orderToPay(ctx, a.OrderID)
 	if err != nil {
 		return 0, err

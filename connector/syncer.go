@@ -180,6 +180,7 @@ func (e *Engine) syncFailed(ctx context.Context, a journal.Attempt, err error) {
 	s := e.syncer
 	var att *attentionError
 	var settling *errSettling
+	var awaiting *errAwaitingPOS
 	attention := errors.As(err, &att)
 	if errors.Is(err, errLostWork) || errors.Is(err, journal.ErrLeaseLost) {
 		// Another daemon writes this attempt back now: nothing of ours
@@ -203,6 +204,13 @@ func (e *Engine) syncFailed(ctx context.Context, a journal.Attempt, err error) {
 			// Tell the cashier too; best effort, the journal keeps the truth.
 			_ = e.odoo.Write(ctx, "pos.order", []int64{a.OrderID}, map[string]any{e.cfg.Fields.Message: att.cashierSentence()})
 		}
+	case errors.As(err, &awaiting):
+		// Not a failure: the charge is recorded and the order fully paid;
+		// the POS gets the grace period to validate it itself.
+		s.retry.until(a.ID, awaiting.retryAt)
+		e.log.Info().Int64("order", a.OrderID).Str("intent", a.IntentID).Time("complete_at", awaiting.retryAt).
+			Msg("charge recorded; the order is left to the POS to validate, and completed here at complete_at if it does not")
+		return
 	case errors.As(err, &settling):
 		// Not a failure: the recorder waits for an earlier add_payment to
 		// commit or to be past committing. The cashier reads that the card

@@ -28,6 +28,13 @@ DIST=$(cd "$DIST" && pwd)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 cp -r deploy "$stage/deploy"
+# The Odoo addons, one addons-path entry per Odoo version, without
+# compiled Python.
+cp -r odoo/addons "$stage/odoo-addons"
+rm -f "$stage/odoo-addons/"*.go
+find "$stage/odoo-addons" -name __pycache__ -prune -exec rm -rf {} +
+find "$stage/odoo-addons" -type d -exec chmod 0755 {} +
+find "$stage/odoo-addons" -type f -exec chmod 0644 {} +
 # A static binary: the journal is pure-Go SQLite, DNS the Go resolver.
 CGO_ENABLED=0 GOARCH=$PKG_ARCH go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" \
 	-o "$stage/compago-connector" ./cmd/compago-connector

@@ -101,6 +101,19 @@ func TestDebianPackageHoldsBinaryUnitConfigAndUser(t *testing.T) {
 			t.Errorf("the package lacks %q:\n%s", want, contents)
 		}
 	}
+	// The Odoo addon, one addons-path entry per Odoo version.
+	for _, v := range []string{"17.0", "18.0", "19.0"} {
+		dir := "./usr/share/compago-connector/odoo-addons/" + v + "/pos_compago_connector/"
+		for _, f := range []string{"__manifest__.py", "__init__.py", "models/pos_order.py",
+			"security/ir.model.access.csv", "i18n/es_MX.po"} {
+			if !regexp.MustCompile("-rw-r--r-- root/root .* " + regexp.QuoteMeta(dir+f) + "\n").MatchString(contents) {
+				t.Errorf("the package lacks the Odoo %s addon's %s:\n%s", v, f, contents)
+			}
+		}
+	}
+	if strings.Contains(contents, "__pycache__") || strings.Contains(contents, ".go\n") {
+		t.Errorf("the package ships compiled Python or Go test files under odoo-addons:\n%s", contents)
+	}
 	ctrl := t.TempDir()
 	if out, err := exec.Command("dpkg-deb", "-e", deb, ctrl).CombinedOutput(); err != nil {
 		t.Fatalf("dpkg-deb -e: %v\n%s", err, out)

@@ -202,6 +202,14 @@ func (d *doctor) checkOdooSetup(ctx context.Context, cfg *config.Config, oc *odo
 	default:
 		d.ok("fields", fmt.Sprintf("all %d Compago fields present on pos.order", len(names)))
 	}
+	switch installed, err := connector.DetectAddon(ctx, oc); {
+	case err != nil:
+		d.skip("odoo addon", "cannot read Odoo's modules ("+err.Error()+"): charges are recorded with add_payment")
+	case installed:
+		d.ok("odoo addon", connector.AddonModule+" installed: the POS has Compago's Send, and charges are recorded through the addon, once")
+	default:
+		d.ok("odoo addon", connector.AddonModule+" not installed: orders are flagged through the API or the back office, charges recorded with add_payment (README, \"The Odoo addon\", adds the POS's Send button)")
+	}
 	methodID, allowed, err := connector.FindPaymentMethod(ctx, oc, cfg.Connector.PaymentMethod)
 	if err != nil {
 		d.fail("payment method", err.Error(), "create a Bank payment method named "+cfg.Connector.PaymentMethod+" in Point of Sale > Configuration > Payment Methods, or set connector.payment_method")

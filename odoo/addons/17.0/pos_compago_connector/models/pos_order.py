@@ -33,7 +33,7 @@ MAJOR = release.version_info[0]
 
 GROUP = 'pos_compago_connector.group_compago_connector'
 GRACE_PARAM = 'pos_compago_connector.complete_grace_seconds'
-GRACE_SECONDS = 300
+GRACE_SECONDS = 120
 
 STATE = 'x_compago_state'
 COMPAGO_FIELDS = ('x_compago_state', 'x_compago_terminal', 'x_compago_amount', 'x_compago_intent_id',
@@ -96,7 +96,8 @@ class PosOrder(models.Model):
         paid_line = False
         if line:
             paid_line = {
-                'uuid': (line.uuid if MAJOR >= 18 else False) or self.x_compago_payment_uuid or False,
+                # The POS knows its line by the uuid it sent with the request.
+                'uuid': self.x_compago_payment_uuid or (line.uuid if MAJOR >= 18 else False) or False,
                 'amount': line.amount,
                 'transaction_id': line.transaction_id or False,
             }
@@ -235,6 +236,15 @@ class PosOrder(models.Model):
             raise UserError(_("The payment method of this Compago payment does not exist."))
 
         line = self.env['pos.payment'].sudo().search([('compago_intent_id', '=', intent)])
+        if not line:
+            # A line the daemon added with add_payment before the addon was
+            # installed (or a call of that time committing late) carries the
+            # intent only as its transaction id: it is this payment's line.
+            line = order.payment_ids.filtered(
+                lambda p: p.transaction_id == intent and not p.compago_intent_id and p.payment_method_id == method
+                and not float_compare(p.amount, amount, precision_rounding=currency.rounding))[:1]
+            if line:
+                line.write({'compago_intent_id': intent})
         created = False
         if line:
             if line.pos_order_id != order:

@@ -199,7 +199,10 @@ class TestCompago(TransactionCase):
                 'state': state, 'amount_total': order.amount_total, 'amount_tax': 0.0,
                 'amount_paid': sum(p['amount'] for p in payments), 'amount_return': 0.0,
                 'access_token': order.access_token, 'lines': [],
-                'payment_ids': [(0, 0, dict(p, payment_date=fields.Datetime.now())) for p in payments],
+                # A line the POS already saved goes by its id, as the POS
+                # sends it once it knows it.
+                'payment_ids': [(1, p['id'], {k: v for k, v in p.items() if k != 'id'}) if p.get('id')
+                                else (0, 0, dict(p, payment_date=fields.Datetime.now())) for p in payments],
             }
             return self.env['pos.order'].with_user(self.cashier).sync_from_ui([data])
         data = {
@@ -211,7 +214,8 @@ class TestCompago(TransactionCase):
             'lines': [[0, 0, {'product_id': self.product.id, 'qty': 1, 'price_unit': order.amount_total,
                               'price_subtotal': order.amount_total, 'price_subtotal_incl': order.amount_total,
                               'discount': 0, 'tax_ids': [(6, 0, [])], 'full_product_name': 'Compago test item'}]],
-            'statement_ids': [[0, 0, dict(p, name=fields.Datetime.to_string(fields.Datetime.now()))] for p in payments],
+            'statement_ids': [[0, 0, dict({k: v for k, v in p.items() if k != 'id'}, name=fields.Datetime.to_string(fields.Datetime.now()))]
+                              for p in payments],
         }
         return self.env['pos.order'].with_user(self.cashier).create_from_ui([{'data': data}], draft=(state == 'draft'))
 
@@ -235,7 +239,8 @@ class TestCompago(TransactionCase):
         if MAJOR >= 18:
             self.assertEqual(status['paid_line']['uuid'], puuid)
         # The cashier validates: the POS sends its done Compago line too.
-        self.pos_sync(order, [{'amount': 30, 'payment_method_id': self.cash.id},
+        cash_line = order.payment_ids.filtered(lambda p: p.payment_method_id == self.cash)
+        self.pos_sync(order, [{'amount': 30, 'payment_method_id': self.cash.id, 'id': MAJOR >= 18 and cash_line.id},
                               {'amount': 70, 'payment_method_id': self.method.id, 'payment_status': 'done',
                                'transaction_id': 'pi_0005', 'uuid': puuid}])
         self.assertEqual(order.state, 'paid')
@@ -283,3 +288,34 @@ class TestCompago(TransactionCase):
         self.assertEqual(len(self.compago_lines(order)), 1)
         self.assertEqual(self.compago_lines(order).amount, 40)
         self.assertNotEqual(order.x_compago_message, 'forged')
+
+    def test_cancel_after_the_charge_keeps_it_paid(self):
+        """A cashier's Cancel meeting a charged card: paid, never cancelled."""
+        order = self.new_order(100)
+        Order = self.env['pos.order'].with_user(self.cashier)
+        Order.compago_send(order.id, {'amount': 100, 'payment_method_id': self.method.id})
+        order.with_user(self.daemon).write({'x_compago_state': 'pending', 'x_compago_intent_id': 'pi_0008'})
+        # The cancel lands first, the charge is recorded after it.
+        self.assertEqual(Order.compago_cancel(order.id)['state'], 'cancel_requested')
+        self.record(order, 'pi_0008', 100)
+        self.assertEqual(order.x_compago_state, 'paid')
+        # A cancel after the charge changes nothing.
+        self.assertEqual(Order.compago_cancel(order.id)['state'], 'paid')
+        self.assertEqual(len(self.compago_lines(order)), 1)
+
+    def test_late_charge_of_an_older_request_keeps_the_newer_state(self):
+        order = self.new_order(100)
+        order.with_user(self.daemon).write({'x_compago_state': 'pending', 'x_compago_intent_id': 'pi_new'})
+        res = self.record(order, 'pi_old', 40)
+        self.assertTrue(res['created'])
+        self.assertEqual(order.x_compago_state, 'pending', "the newer request still speaks for the order")
+        self.assertEqual(order.x_compago_intent_id, 'pi_new')
+        self.assertEqual(order.amount_paid, 40)
+
+    def test_hostile_message_is_kept_as_text(self):
+        order = self.new_order(100)
+        hostile = "<script>alert(1)</script>'; DROP TABLE pos_order;--" + "x" * 1000
+        self.record(order, 'pi_0009', 100, message=hostile)
+        self.assertEqual(order.x_compago_message, hostile[:500])
+        with self.assertRaises(Exception):
+            self.record(self.new_order(10), 'pi_0010', 10, message={'not': 'text'})
