@@ -35,7 +35,7 @@ const (
 	// cores, the POS's bundle and a 2 s poll.
 	waitLimit = 40 * time.Second
 	// loadLimit bounds the loading of the POS.
-	loadLimit = 4 * time.Minute
+	loadLimit = 8 * time.Minute
 )
 
 func TestMain(m *testing.M) {
@@ -173,7 +173,7 @@ func (s *shop) openPOS(t *testing.T, profile string) *pos {
 	)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(alloc)
-	ctx, cancelAll := context.WithTimeout(ctx, 10*time.Minute)
+	ctx, cancelAll := context.WithTimeout(ctx, 15*time.Minute)
 	p := &pos{t: t, s: s, ctx: ctx}
 	p.cancel = func() { cancelAll(); cancelTab(); cancelAlloc() }
 	t.Cleanup(p.close)

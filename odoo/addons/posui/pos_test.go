@@ -1,7 +1,10 @@
 package posui_test
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/compago-odoo/connector/compago/compagosim"
 
 	"github.com/compago-odoo/connector/odoo/odootest"
 )
@@ -47,4 +50,16 @@ func (s *shop) payTheWholeOrder(t *testing.T) {
 	p.validate()
 	p.shot("receipt")
 	s.checkAgree(t, p, uuid, "paid")
+
+	// What the POS page loads holds neither Compago's key nor its URL.
+	page := eval[string](p, `(async () => {
+		const urls = [location.href, ...[...document.querySelectorAll("script[src], link[rel=stylesheet]")].map((e) => e.src || e.href)];
+		const texts = await Promise.all(urls.map((u) => fetch(u).then((r) => r.text())));
+		return texts.join("\n");
+	})()`)
+	for _, secret := range []string{compagosim.DefaultAPIKey, s.w.CompagoURL, strings.TrimPrefix(s.w.CompagoURL, "http://")} {
+		if strings.Contains(page, secret) {
+			t.Errorf("the POS's page and assets contain %q", secret)
+		}
+	}
 }

@@ -36,15 +36,19 @@ func (p *pos) selectedLine() string {
 	return p.order() + `.selected_paymentline`
 }
 
-// setAmount types an amount for the selected payment line on the numpad.
+// setAmount types an amount for the selected payment line on the numpad:
+// backspace over what is there, then the digits.
 func (p *pos) setAmount(amount string) {
 	p.t.Helper()
-	p.click("clear the amount", ".numpad button[value='Backspace'], .numpad .numpad-backspace")
+	key := func(text string) string {
+		return fmt.Sprintf(`[...document.querySelectorAll(".numpad button")].find((b) => b.textContent.trim() === %s)`, js(text))
+	}
+	p.waitJS("the numpad", "!!"+key("⌫"))
 	for i := 0; i < 8; i++ {
-		eval[bool](p, `(document.querySelector(".numpad button[value='Backspace'], .numpad .numpad-backspace")?.click(), true)`)
+		eval[bool](p, key("⌫")+`.click(), true`)
 	}
 	for _, c := range amount {
-		p.clickText("the key "+string(c), ".numpad button", string(c))
+		eval[bool](p, key(string(c))+`.click(), true`)
 	}
 }
 

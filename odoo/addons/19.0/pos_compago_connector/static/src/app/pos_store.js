@@ -32,16 +32,19 @@ patch(PosStore.prototype, {
         for (const order of this.models["pos.order"].getAll()) {
             for (const line of order.payment_ids) {
                 if (line.payment_method_id?.use_payment_terminal === "compago" && !line.isDone()) {
-                    kept.push([order, line]);
+                    kept.push([order, line, line.isSelected()]);
                 }
             }
         }
         try {
             return await super.syncAllOrders(...arguments);
         } finally {
-            for (const [order, line] of kept) {
+            for (const [order, line, selected] of kept) {
                 if (!order.payment_ids.some((l) => l.uuid === line.uuid)) {
                     line.update({ pos_order_id: order });
+                }
+                if (selected && !line.isSelected()) {
+                    order.selectPaymentline(line);
                 }
             }
         }
