@@ -319,6 +319,13 @@ func (p *pos) fail(format string, args ...any) {
 	if lines := strings.Split(text, "\n"); len(lines) > 40 {
 		text = "…\n" + strings.Join(lines[len(lines)-40:], "\n")
 	}
+	lines, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { try {
+		const o = window.posmodel && (posmodel.getOrder ? posmodel.getOrder() : posmodel.get_order());
+		const ls = o ? (o.payment_ids || o.paymentlines) : [];
+		return JSON.stringify([...ls].map((l) => ({uuid: l.uuid || l.cid, status: l.payment_status, amount: l.amount,
+			selected: l.isSelected ? l.isSelected() : l.selected, order: !!(l.pos_order_id || l.order), compago: l.compago || null})));
+	} catch (e) { return String(e); } })()`))
+	text += "\n--- its order's payment lines: " + lines
 	p.mu.Lock()
 	console := strings.Join(p.console, "\n")
 	p.mu.Unlock()

@@ -46,12 +46,10 @@ export class PaymentCompago extends PaymentInterface {
         line.setPaymentStatus("waitingCapture");
         let status;
         try {
-            await this.pos.syncAllOrders({ orders: [order], throw: true });
-            if (typeof order.id !== "number") {
-                throw new ConnectionLostError();
-            }
+            const orderId = await this._saveDraft(order);
+            line.compago_order_id = orderId;
             status = await this.env.services.orm.silent.call("pos.order", "compago_send", [
-                order.id,
+                orderId,
                 {
                     amount: line.getAmount(),
                     payment_method_id: this.payment_method_id.id,
@@ -70,6 +68,45 @@ export class PaymentCompago extends PaymentInterface {
         });
     }
 
+    /**
+     * Saves the order in Odoo as a draft and returns its id. Odoo keeps no
+     * waiting line of a Compago method (the daemon's line is the one record
+     * of a charge), so the answer of the sync is not loaded into the POS:
+     * it would take the waiting line off the order. The POS's own sync at
+     * validation finds the order by its uuid and the daemon's line by the
+     * line's uuid.
+     */
+    async _saveDraft(order) {
+        if (typeof order.id === "number" && !order.isDirty()) {
+            return order.id;
+        }
+        await this.pos.preSyncAllOrders([order]);
+        const serialized = order.serializeForORM({ keepCommands: true });
+        const data = await this.pos.data.call("pos.order", "sync_from_ui", [[serialized]], {
+            context: this.pos.getSyncAllOrdersContext([order]),
+        });
+        const id = data?.["pos.order"]?.[0]?.id;
+        if (typeof id !== "number") {
+            throw new ConnectionLostError();
+        }
+        return id;
+    }
+
+    /** Odoo's id of the order of a Compago line, asked by uuid when the POS has none. */
+    async _orderId(order, line) {
+        if (line.compago_order_id) {
+            return line.compago_order_id;
+        }
+        if (typeof order.id === "number") {
+            return order.id;
+        }
+        const ids = await this.env.services.orm.silent.search("pos.order", [["uuid", "=", order.uuid]]);
+        if (ids.length) {
+            line.compago_order_id = ids[0];
+        }
+        return ids[0];
+    }
+
     _errorSentence(error) {
         if (error instanceof RPCError && error.data?.message) {
             // Odoo's refusal (a UserError of compago_send): its sentence is
@@ -84,12 +121,16 @@ export class PaymentCompago extends PaymentInterface {
     async sendPaymentCancel(order, uuid) {
         await super.sendPaymentCancel(...arguments);
         const line = this._line(uuid);
-        if (!line || typeof order.id !== "number") {
+        if (!line) {
             return true;
         }
         try {
+            const orderId = await this._orderId(order, line);
+            if (!orderId) {
+                return true;
+            }
             const status = await this.env.services.orm.silent.call("pos.order", "compago_cancel", [
-                order.id,
+                orderId,
             ]);
             // The daemon has the last word: the card may have been charged
             // already. The line waits for it (see apply) and is never shown
@@ -101,19 +142,19 @@ export class PaymentCompago extends PaymentInterface {
         return false;
     }
 
-    /** Ids of the orders whose line of this method waits for the daemon (Send pressed, no final word). */
-    waitingOrderIds() {
+    /** Odoo's ids of the orders whose line of this method waits for the daemon (Send pressed, no final word). */
+    async waitingOrderIds() {
         const ids = new Set();
         for (const order of this.pos.models["pos.order"].getAll()) {
-            if (typeof order.id !== "number") {
-                continue;
-            }
             for (const line of order.payment_ids) {
                 if (
                     line.payment_method_id?.id === this.payment_method_id.id &&
                     ["waiting", "waitingCard", "waitingCancel"].includes(line.payment_status)
                 ) {
-                    ids.add(order.id);
+                    const id = await this._orderId(order, line);
+                    if (id) {
+                        ids.add(id);
+                    }
                 }
             }
         }
@@ -127,10 +168,15 @@ export class PaymentCompago extends PaymentInterface {
      * watches every waiting line.
      */
     async resume() {
-        const ids = this.pos.models["pos.order"]
+        let ids = this.pos.models["pos.order"]
             .getAll()
             .filter((o) => typeof o.id === "number" && !o.finalized)
             .map((o) => o.id);
+        try {
+            ids = [...new Set([...ids, ...(await this.waitingOrderIds())])];
+        } catch {
+            // Odoo unreachable at start: the poll asks again.
+        }
         if (ids.length) {
             let statuses = [];
             try {
@@ -182,7 +228,7 @@ export class PaymentCompago extends PaymentInterface {
         }
         const tick = async () => {
             try {
-                const ids = this.waitingOrderIds();
+                const ids = await this.waitingOrderIds();
                 if (!ids.length) {
                     this.timer = null;
                     return;
