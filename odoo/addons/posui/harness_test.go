@@ -204,9 +204,14 @@ func (p *pos) open() {
 		`window.__errors = []; window.addEventListener("error", (e) => window.__errors.push(String(e.message)));`))
 	if p.s.major >= 18 {
 		// The first load after the install builds the POS's assets: minutes
-		// on two shared cores.
-		p.waitJSFor("the POS shows Open Register or its products",
-			`!!document.querySelector(".open-register-btn") || !!document.querySelector(".product-list")`, loadLimit)
+		// on two shared cores, and a first page that sometimes never
+		// starts: the cashier then reloads it.
+		shown := `!!document.querySelector(".open-register-btn") || !!document.querySelector(".product-list")`
+		if !p.shows(shown, 90*time.Second) {
+			p.t.Log("the POS did not start within 90 s: reload it")
+			p.do("reload the POS", chromedp.Reload())
+		}
+		p.waitJSFor("the POS shows Open Register or its products", shown, loadLimit)
 		eval[bool](p, `document.querySelector(".open-register-btn")?.click(), true`)
 	}
 	p.waitJSFor("the POS shows its products", `!!document.querySelector(".product-list")`, loadLimit)
@@ -287,6 +292,15 @@ func (p *pos) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 func (p *pos) waitJS(what, expr string) {
 	p.t.Helper()
 	p.waitJSFor(what, expr, waitLimit)
+}
+
+// shows reports whether expr became true within limit.
+func (p *pos) shows(expr string, limit time.Duration) bool {
+	ctx, cancel := context.WithTimeout(p.ctx, limit)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(200*time.Millisecond),
+		chromedp.WithPollingTimeout(limit)))
+	return err == nil
 }
 
 // waitJSFor is waitJS with its own limit.
