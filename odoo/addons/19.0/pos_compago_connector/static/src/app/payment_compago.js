@@ -85,11 +85,16 @@ export class PaymentCompago extends PaymentInterface {
         const data = await this.pos.data.call("pos.order", "sync_from_ui", [[serialized]], {
             context: this.pos.getSyncAllOrdersContext([order]),
         });
-        const id = data?.["pos.order"]?.[0]?.id;
-        if (typeof id !== "number") {
+        const saved = data?.["pos.order"]?.[0];
+        if (typeof saved?.id !== "number") {
             throw new ConnectionLostError();
         }
-        return id;
+        // Odoo makes the order's access token on creation and wants it back
+        // in every later sync of the order.
+        if (saved.access_token && !order.access_token) {
+            order.update({ access_token: saved.access_token });
+        }
+        return saved.id;
     }
 
     /** Odoo's id of the order of a Compago line, asked by uuid when the POS has none. */
