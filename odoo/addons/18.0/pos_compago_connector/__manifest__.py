@@ -21,6 +21,11 @@ daemon record a charge in one call, once.
     ],
     'pre_init_hook': 'pre_init_hook',
     'uninstall_hook': 'uninstall_hook',
+    'assets': {
+        'point_of_sale._assets_pos': [
+            'pos_compago_connector/static/src/**/*',
+        ],
+    },
     'installable': True,
     'license': 'LGPL-3',
 }

@@ -1,0 +1,244 @@
+import { _t } from "@web/core/l10n/translation";
+import { PaymentInterface } from "@point_of_sale/app/payment/payment_interface";
+import { register_payment_method } from "@point_of_sale/app/store/pos_store";
+import { ConnectionLostError, RPCError } from "@web/core/network/rpc";
+
+// How often the POS asks Odoo for the daemon's word when the bus is silent.
+export const COMPAGO_POLL_MS = 2000;
+
+// The daemon's states that end a request: the line is then done (paid) or
+// ready for a new attempt (every other one).
+const FINAL = ["paid", "cancelled", "expired", "failed"];
+
+/**
+ * The Compago terminal: Send saves the order to Odoo and flags it through
+ * pos.order.compago_send; the compago-connector daemon does the rest and
+ * writes its state and message on the order, which reach this page through
+ * the bus (COMPAGO_STATUS) or by polling compago_status. The page never
+ * talks to Compago and holds no key: closing it loses nothing.
+ */
+export class PaymentCompago extends PaymentInterface {
+    setup() {
+        super.setup(...arguments);
+        this.resolvers = {}; // payment line uuid -> resolve of sendPaymentRequest
+        this.timer = null;
+    }
+
+    // The cashier types the amount first: a part of the due (split tender).
+    get fast_payments() {
+        return false;
+    }
+
+    _line(uuid) {
+        for (const order of this.pos.models["pos.order"].getAll()) {
+            const line = order.payment_ids.find((l) => l.uuid === uuid);
+            if (line) {
+                return line;
+            }
+        }
+    }
+
+    async send_payment_request(uuid) {
+        await super.send_payment_request(...arguments);
+        const line = this._line(uuid);
+        const order = line.pos_order_id;
+        line.compago = { message: _t("Saving the order in Odoo…"), state: "" };
+        line.set_payment_status("waitingCapture");
+        let status;
+        try {
+            await this.pos.syncAllOrders({ orders: [order], throw: true });
+            if (typeof order.id !== "number") {
+                throw new ConnectionLostError();
+            }
+            status = await this.env.services.orm.silent.call("pos.order", "compago_send", [
+                order.id,
+                {
+                    amount: line.get_amount(),
+                    payment_method_id: this.payment_method_id.id,
+                    payment_uuid: line.uuid,
+                },
+            ]);
+        } catch (error) {
+            line.compago = { message: this._errorSentence(error), state: "refused" };
+            return false;
+        }
+        line.set_payment_status("waitingCard");
+        return new Promise((resolve) => {
+            this.resolvers[line.uuid] = resolve;
+            this.apply(status);
+            this.watch();
+        });
+    }
+
+    _errorSentence(error) {
+        if (error instanceof RPCError && error.data?.message) {
+            // Odoo's refusal (a UserError of compago_send): its sentence is
+            // already in the cashier's language.
+            return error.data.message;
+        }
+        return _t(
+            "Odoo cannot be reached, so the payment was not sent and nothing was charged. Check the connection, then press Send again."
+        );
+    }
+
+    async send_payment_cancel(order, uuid) {
+        await super.send_payment_cancel(...arguments);
+        const line = this._line(uuid);
+        if (!line || typeof order.id !== "number") {
+            return true;
+        }
+        try {
+            const status = await this.env.services.orm.silent.call("pos.order", "compago_cancel", [
+                order.id,
+            ]);
+            // The daemon has the last word: the card may have been charged
+            // already. The line waits for it (see apply) and is never shown
+            // cancelled over a charge.
+            setTimeout(() => this.apply(status));
+        } catch (error) {
+            line.compago = { ...line.compago, message: this._errorSentence(error) };
+        }
+        return false;
+    }
+
+    /** Ids of the orders whose line of this method waits for the daemon (Send pressed, no final word). */
+    waitingOrderIds() {
+        const ids = new Set();
+        for (const order of this.pos.models["pos.order"].getAll()) {
+            if (typeof order.id !== "number") {
+                continue;
+            }
+            for (const line of order.payment_ids) {
+                if (
+                    line.payment_method_id?.id === this.payment_method_id.id &&
+                    ["waiting", "waitingCard", "waitingCancel"].includes(line.payment_status)
+                ) {
+                    ids.add(order.id);
+                }
+            }
+        }
+        return [...ids];
+    }
+
+    /**
+     * After a reload or in a browser that never sent it: asks Odoo where
+     * each draft order's Compago request is, puts back a waiting line Odoo
+     * knows of and this POS does not (a closed tab, another browser), and
+     * watches every waiting line.
+     */
+    async resume() {
+        const ids = this.pos.models["pos.order"]
+            .getAll()
+            .filter((o) => typeof o.id === "number" && !o.finalized)
+            .map((o) => o.id);
+        if (ids.length) {
+            let statuses = [];
+            try {
+                statuses = await this.env.services.orm.silent.call("pos.order", "compago_status", [
+                    ids,
+                ]);
+            } catch {
+                // Odoo unreachable at start: the lines this browser holds are still watched.
+            }
+            for (const status of statuses) {
+                this._restoreLine(status);
+                this.apply(status);
+            }
+        }
+        this.watch();
+    }
+
+    _restoreLine(status) {
+        const live = ["requested", "pending", "cancel_requested"];
+        if (!status.payment_uuid || !live.includes(status.state) || this._line(status.payment_uuid)) {
+            return;
+        }
+        const order = this.pos.models["pos.order"].get(status.id);
+        if (!order || order.finalized) {
+            return;
+        }
+        const methods = this.pos.config.payment_method_ids.filter(
+            (pm) => pm.use_payment_terminal === "compago"
+        );
+        const method =
+            methods.find((pm) => pm.compago_terminal && pm.compago_terminal === status.terminal) ||
+            methods[0];
+        if (method?.id !== this.payment_method_id.id) {
+            return;
+        }
+        const line = this.pos.models["pos.payment"].create({
+            pos_order_id: order,
+            payment_method_id: method,
+            uuid: status.payment_uuid,
+            amount: status.amount,
+        });
+        line.set_payment_status("waitingCard");
+    }
+
+    /** Polls compago_status every COMPAGO_POLL_MS while a line waits. */
+    watch() {
+        if (this.timer) {
+            return;
+        }
+        const tick = async () => {
+            try {
+                const ids = this.waitingOrderIds();
+                if (!ids.length) {
+                    this.timer = null;
+                    return;
+                }
+                const statuses = await this.env.services.orm.silent.call(
+                    "pos.order",
+                    "compago_status",
+                    [ids]
+                );
+                for (const s of statuses) {
+                    this.apply(s);
+                }
+            } catch (error) {
+                // Odoo unreachable for a moment: the daemon goes on; ask again.
+                console.warn("Compago: status not read", error);
+            }
+            this.timer = setTimeout(tick, COMPAGO_POLL_MS);
+        };
+        this.timer = setTimeout(tick, COMPAGO_POLL_MS);
+    }
+
+    /** Shows the daemon's word (a compago_status dict) on the line it is about. */
+    apply(status) {
+        if (!status || !status.payment_uuid) {
+            return;
+        }
+        const line = this._line(status.payment_uuid);
+        if (!line || line.payment_method_id?.id !== this.payment_method_id.id) {
+            return;
+        }
+        if (["done", "reversed"].includes(line.payment_status) || line.payment_status === "retry") {
+            return;
+        }
+        line.compago = {
+            state: status.state,
+            message: status.message || "",
+            deeplink: this.payment_method_id.compago_same_device ? status.deeplink || "" : "",
+            intent_id: status.intent_id || "",
+        };
+        if (!FINAL.includes(status.state)) {
+            return;
+        }
+        const paid = status.state === "paid";
+        if (paid) {
+            line.transaction_id = status.paid_line?.transaction_id || status.intent_id;
+            line.compago.deeplink = "";
+        }
+        const resolve = this.resolvers[line.uuid];
+        delete this.resolvers[line.uuid];
+        if (resolve) {
+            resolve(paid);
+        } else {
+            // After a reload no Send waits on this line: settle it here.
+            line.set_payment_status(paid ? "done" : "retry");
+        }
+    }
+}
+
+register_payment_method("compago", PaymentCompago);
