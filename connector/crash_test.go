@@ -110,8 +110,9 @@ func envOr(name, def string) string {
 func (w *world) startChild() *exec.Cmd {
 	w.T.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	login, secret := w.DaemonCredentials()
 	cmd.Env = append(os.Environ(), childEnv+"=1", "JOURNAL="+w.JournalPath, "ODOO_URL="+w.DaemonURL, "COMPAGO_URL="+w.CompagoURL,
-		"ODOO_DB="+w.Backend.Database(), "ODOO_LOGIN="+w.Backend.Login(), "ODOO_SECRET="+w.Backend.Secret(w.Protocol),
+		"ODOO_DB="+w.Backend.Database(), "ODOO_LOGIN="+login, "ODOO_SECRET="+secret,
 		"ODOO_PROTOCOL="+string(w.Protocol), "WATCH_INTERVAL="+w.watchInterval().String())
 	if w.Odoo == nil { // a real Odoo on two shared cores: see realOdooTimings
 		cmd.Env = append(cmd.Env, "ODOO_TIMEOUT="+realOdooTimeout.String(), "LATE_COMMIT_WINDOW="+realOdooTimeout.String())

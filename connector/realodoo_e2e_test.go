@@ -73,8 +73,9 @@ func TestRealOdooEndToEnd(t *testing.T) {
 
 // eachRealTransport runs a scenario on real Odoo of version once per
 // transport it has, each run a parallel subtest on its own copy of the
-// template: the same scenario code as against odoosim (eachTransport), and
-// the same invariants after it.
+// template, with the daemon logged in as the dedicated least-privilege
+// user: the same scenario code as against odoosim (eachTransport), and the
+// same invariants after it.
 func eachRealTransport(t *testing.T, version string, scenario func(t *testing.T, w *world)) {
 	protocols := []odoo.Protocol{odoo.ProtocolJSONRPC, odoo.ProtocolXMLRPC}
 	if version >= "19" {
@@ -84,7 +85,9 @@ func eachRealTransport(t *testing.T, version string, scenario func(t *testing.T,
 		t.Run(string(p), func(t *testing.T) {
 			t.Parallel()
 			o := odootest.Start(t, version, odootest.Options{Layer: compagoFields, Shared: true})
-			w := newWorld(t, worldOptions{real: o, protocol: p})
+			// The daemon logs in as its own user, with only the group
+			// "Compago connector" (setup --admin), as the guide installs it.
+			w := newWorld(t, worldOptions{real: o, protocol: p, dedicated: true})
 			scenario(t, w)
 			if !t.Failed() {
 				w.CheckInvariants()

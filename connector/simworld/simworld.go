@@ -199,10 +199,17 @@ func (w *World) DaemonOdooClient() *odoo.Client {
 
 func (w *World) daemonClient(url string) *odoo.Client {
 	w.T.Helper()
+	login, secret := w.DaemonCredentials()
+	return w.client(url, login, secret)
+}
+
+// DaemonCredentials are the login and secret the daemon uses: the
+// dedicated user's with Options.DaemonUser, else the admin's.
+func (w *World) DaemonCredentials() (login, secret string) {
 	if w.DaemonLogin != "" {
-		return w.client(url, w.DaemonLogin, w.DaemonKey)
+		return w.DaemonLogin, w.DaemonKey
 	}
-	return w.client(url, w.Backend.Login(), w.Backend.Secret(w.Protocol))
+	return w.Backend.Login(), w.Backend.Secret(w.Protocol)
 }
 
 // AdminClient is a connected client of the admin (on odoosim with its API key).
