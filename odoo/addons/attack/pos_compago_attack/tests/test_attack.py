@@ -139,3 +139,64 @@ class TestAttackCashier(base.TestCompago):
             pass
         self.assertFalse(self.compago_lines(order), "a Compago line without a charge")
 
+
+    def test_attack_cash_line_squats_the_intent_id(self):
+        """compago_intent_id is only guarded on write: a cashier creates a
+        cash line carrying the pending intent's id (pos.payment.create; on
+        18/19 also through sync_from_ui's payment_ids). The unique index
+        then refuses the daemon's line: the customer's card is charged and
+        the charge cannot be recorded."""
+        order = self.new_order(100)
+        Order = self.env['pos.order'].with_user(self.cashier)
+        Order.compago_send(order.id, {'amount': 100, 'payment_method_id': self.method.id})
+        order.with_user(self.daemon).write({'x_compago_state': 'pending', 'x_compago_intent_id': 'pi_squat'})
+        vals = {'amount': 1, 'payment_method_id': self.cash.id, 'compago_intent_id': 'pi_squat',
+                'payment_date': fields.Datetime.now()}
+        try:
+            if MAJOR >= 18:
+                self.sync18(order, [(0, 0, vals)], state='draft')
+            else:
+                self.env['pos.payment'].with_user(self.cashier).create(dict(vals, pos_order_id=order.id))
+        except (UserError, AccessError):
+            pass
+        err = None
+        try:
+            self.record(order, 'pi_squat', 100)
+        except UserError as e:
+            err = e
+        self.assertIsNone(err, "the card's charge of 100 cannot be recorded: %s" % err)
+        self.assertEqual(self.compago_lines(order).mapped('amount'), [100.0])
+
+    def test_attack_sync_moves_another_orders_card_line(self):
+        """18/19: the sync's payment_ids is filtered against the synced
+        order's own recorded lines only: (4, id) or (1, id, vals) of
+        another order's daemon line is let through, and moves or rewrites
+        the card payment of that order."""
+        if MAJOR < 18:
+            self.skipTest("17's sync sends statement_ids, (0, 0, vals) only")
+        for n, make in enumerate((lambda lid: [(4, lid)], lambda lid: [(1, lid, {'amount': 1})])):
+            victim = self.new_order(100)
+            self.record(victim, 'pi_move_%d' % n, 100)
+            line = self.compago_lines(victim)
+            mine = self.new_order(100)
+            try:
+                self.sync18(mine, make(line.id), state='draft')
+            except (UserError, AccessError):
+                pass
+            self.assertEqual((line.pos_order_id, line.amount), (victim, 100.0),
+                             "the sync of another order changed the charged card's line (%r)" % (make(line.id),))
+
+    def test_attack_cashier_writes_requested_on_a_charged_order(self):
+        """compago_send refuses a request on an order that is not a draft,
+        but a plain write of x_compago_state = 'requested' is let through:
+        on a charged, completed order the daemon then answers 'failed,
+        nothing due' and the POS shows a charged card as failed."""
+        order = self.new_order(100)
+        self.record(order, 'pi_reflag', 100)
+        self.assertEqual(order.state, 'paid')
+        refused = False
+        try:
+            order.with_user(self.cashier).write({'x_compago_state': 'requested', 'x_compago_amount': 100})
+        except (UserError, AccessError):
+            refused = True
+        self.assertTrue(refused, "a request written on a paid order goes around compago_send's checks")
