@@ -200,3 +200,23 @@ class TestAttackCashier(base.TestCompago):
         except (UserError, AccessError):
             refused = True
         self.assertTrue(refused, "a request written on a paid order goes around compago_send's checks")
+
+    def test_attack_refund_of_a_card_paid_order(self):
+        """Not an attack, a shop's everyday: the back office refunds an
+        order paid with Compago (pos.order.refund, which copies the order).
+        The x_compago_* fields are manual fields, copied: the copy writes the
+        daemon-only fields, which anyone outside the Compago group is
+        refused; the refund cannot be made, or the refund order claims the
+        original's card payment ("paid", its intent id)."""
+        order = self.new_order(100)
+        self.record(order, 'pi_refund', 100)
+        self.assertEqual(order.state, 'paid')
+        refund = None
+        err = None
+        try:
+            refund = order.with_user(self.backoffice)._refund()
+        except (UserError, AccessError) as e:
+            err = e
+        self.assertIsNone(err, "the back office cannot refund a card-paid order: %s" % err)
+        self.assertFalse(refund.x_compago_state, "the refund order says it was paid with Compago")
+        self.assertFalse(refund.x_compago_intent_id, "the refund order carries the original's intent id")
