@@ -1,6 +1,7 @@
 package connector_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,6 +10,8 @@ import (
 	"github.com/compago-odoo/connector/connector"
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/connector/simworld"
+	"github.com/compago-odoo/connector/odoo"
+	"github.com/compago-odoo/connector/odoo/odootest"
 )
 
 // A merchant moves the daemon to a new machine by copying its SQLite
@@ -72,4 +75,34 @@ func TestAttackCopiedSQLiteJournalWorksBesideItsOriginal(t *testing.T) {
 	}
 	t.Fatalf("a copied SQLite journal works the database beside its original (both daemons run); " +
 		"the second daemon should have been refused")
+}
+
+// The daemon's dedicated Odoo user, as setup makes it (group "Compago
+// connector"), has no right on ir.config_parameter (connector/grant lists
+// none), so the one-journal-per-database guard is off for the very user
+// the README recommends: the record cannot be read or written, the daemon
+// logs an ATTENTION line and runs anyway, and a second daemon with another
+// journal runs beside it. What should happen: the second daemon is
+// refused (ErrWorksiteTaken).
+func TestAttackRealOdooDedicatedUserHasNoOneJournalGuard(t *testing.T) {
+	odootest.Each(t, func(t *testing.T, version string) {
+		o := odootest.Start(t, version, odootest.Options{})
+		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC, dedicated: true})
+		j1, id1 := openJournal(t, w.JournalPath)
+		w.startDaemonOn(j1, func(c *connector.Config) { c.JournalID = id1 })
+		_, _, err := connector.WorkerOf(t.Context(), w.DaemonOdooClient())
+		j2, id2 := openJournal(t, filepath.Join(t.TempDir(), "other.db"))
+		second := w.startDaemonOn(j2, func(c *connector.Config) { c.JournalID = id2 })
+		select {
+		case err := <-second.done:
+			second.done <- err
+			if errors.Is(err, connector.ErrWorksiteTaken) {
+				return
+			}
+			t.Fatalf("the second daemon stopped, but not refused: %v", err)
+		case <-time.After(3 * time.Second):
+		}
+		t.Fatalf("a second daemon with another journal runs beside the first on Odoo %s as the dedicated user "+
+			"(reading the worker record as that user: %v)", version, err)
+	})
 }
