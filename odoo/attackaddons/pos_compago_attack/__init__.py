@@ -1,0 +1,1 @@
+# Part of compago-connector. License LGPL-3.
