@@ -70,12 +70,26 @@ class PosOrder(models.Model):
             raise AccessError(_(
                 "Only the Compago connector may set %(fields)s on a point of sale order.",
                 fields=", ".join(sorted(restricted))))
+        if vals.get(STATE) == 'requested' and any(o.state != 'draft' for o in self):
+            # A request is for money still due on an open order: on a paid
+            # one it would only overwrite the record of its charge.
+            raise UserError(_("Only an order still open can be paid with Compago."))
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             self._compago_check_vals(vals)
         return super().create(vals_list)
+
+    def copy_data(self, default=None):
+        # A copy (a refund, a duplicate) is another order: it carries no
+        # Compago request, intent or state of the original.
+        vals_list = super().copy_data(default=default)
+        for vals in vals_list:
+            for f in COMPAGO_FIELDS:
+                if f not in (default or {}):
+                    vals.pop(f, None)
+        return vals_list
 
     def write(self, vals):
         self._compago_check_vals(vals)
@@ -351,21 +365,22 @@ class PosOrder(models.Model):
             compago = self._compago_methods()
             if not compago or not order.get('payment_ids'):
                 return
-            recorded = existing_order.sudo().payment_ids.filtered('compago_intent_id') if existing_order else self.env['pos.payment']
+            own = existing_order.sudo().payment_ids if existing_order else self.env['pos.payment']
+            recorded = own.filtered(lambda p: p.compago_intent_id or p.payment_method_id.id in compago)
             keep = []
             for cmd in order['payment_ids']:
                 if not isinstance(cmd, (list, tuple)) or not cmd:
                     keep.append(cmd)
                     continue
-                if cmd[0] == 0 and len(cmd) > 2 and isinstance(cmd[2], dict):
-                    vals = cmd[2]
+                if cmd[0] == 0:
+                    vals = cmd[2] if len(cmd) > 2 and isinstance(cmd[2], dict) else {}
                     if vals.get('payment_method_id') in compago:
-                        tx = vals.get('transaction_id')
-                        if not tx or tx in recorded.mapped('compago_intent_id') or \
-                                (vals.get('uuid') and vals['uuid'] in recorded.mapped('uuid')):
-                            continue
-                elif cmd[0] in (1, 2, 3) and len(cmd) > 1 and cmd[1] in recorded.ids:
-                    continue  # the daemon's line is not the POS's to change or drop
+                        continue  # only the daemon's record call writes a Compago line
+                elif cmd[0] in (1, 2, 3, 4):
+                    if len(cmd) < 2 or cmd[1] not in own.ids or cmd[1] in recorded.ids:
+                        continue  # another order's line, or the daemon's: not the POS's to change
+                else:
+                    continue  # (5) and (6) would drop the daemon's line with the rest
                 keep.append(cmd)
             order['payment_ids'] = keep
     else:
@@ -386,14 +401,12 @@ class PosOrder(models.Model):
             compago = self._compago_methods()
             if not compago:
                 return
-            recorded = existing_order.sudo().payment_ids.filtered('compago_intent_id') if existing_order else self.env['pos.payment']
             keep = []
             for cmd in data.get('statement_ids') or []:
                 vals = cmd[2] if isinstance(cmd, (list, tuple)) and len(cmd) > 2 and isinstance(cmd[2], dict) else {}
                 if vals.get('payment_method_id') in compago:
-                    tx = vals.get('transaction_id')
-                    if not tx or tx in recorded.mapped('compago_intent_id'):
-                        continue
+                    continue  # only the daemon's record call writes a Compago line
+                vals.pop('compago_intent_id', None)
                 keep.append(cmd)
             data['statement_ids'] = keep
 
