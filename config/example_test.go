@@ -34,7 +34,7 @@ func TestExampleConfigLoadsWithDefaults(t *testing.T) {
 	want := Defaults()
 	want.Odoo.URL = "https://erp.example.com"
 	want.Odoo.Database = "example"
-	want.Odoo.Username = "compago-connector"
+	want.Odoo.Username = "compago@example.com"
 	want.Odoo.Password = odooSecret
 	want.Compago.APIKey = compagoSecret
 	want.Connector.ExternalIDPrefix = "example"

@@ -125,28 +125,29 @@ func addMissingStates(ctx context.Context, o Odoo, fieldID int64, optIDs []int64
 // the daemon could not write them, so `check` and `doctor` say to run
 // setup again.
 func MissingStates(ctx context.Context, o Odoo, f Fields) ([]string, error) {
-	var fields []struct {
-		TType string  `json:"ttype"`
-		Opts  []int64 `json:"selection_ids"`
+	// Asked of pos.order's own description (fields_get), which the
+	// daemon's least-privilege user may read, not of ir.model.fields,
+	// which only administrators may.
+	var desc map[string]struct {
+		Type      string `json:"type"`
+		Selection []any  `json:"selection"`
 	}
-	if err := o.SearchRead(ctx, "ir.model.fields", odoo.And(odoo.Cond("model", "=", "pos.order"), odoo.Cond("name", "=", f.State)),
-		odoo.Query{Fields: []string{"ttype", "selection_ids"}, Limit: 1}, &fields); err != nil {
+	if err := o.Execute(ctx, odoo.Call{Model: "pos.order", Method: "fields_get",
+		Args:   []odoo.Arg{{Name: "allfields", Value: []string{f.State}}},
+		Kwargs: map[string]any{"attributes": []string{"type", "selection"}}}, &desc); err != nil {
 		return nil, fmt.Errorf("read the states of pos.order.%s: %w", f.State, err)
 	}
-	if len(fields) == 0 || fields[0].TType != "selection" {
+	field, ok := desc[f.State]
+	if !ok || field.Type != "selection" {
 		return nil, nil
 	}
-	var opts []struct {
-		Value string `json:"value"`
-	}
-	if len(fields[0].Opts) > 0 {
-		if err := o.Read(ctx, "ir.model.fields.selection", fields[0].Opts, []string{"value"}, &opts); err != nil {
-			return nil, fmt.Errorf("read the states of pos.order.%s: %w", f.State, err)
-		}
-	}
 	have := map[string]bool{}
-	for _, op := range opts {
-		have[op.Value] = true
+	for _, opt := range field.Selection {
+		if pair, ok := opt.([]any); ok && len(pair) > 0 {
+			if v, ok := pair[0].(string); ok {
+				have[v] = true
+			}
+		}
 	}
 	var missing []string
 	for _, s := range States {

@@ -86,7 +86,7 @@ func TestBenchAgainstRealOdoo(t *testing.T) {
 			var out, errOut bytes.Buffer
 			args := append([]string{"bench", "--odoo-url", o.URL, "--config", file, "--in-process",
 				"--terminals=2", "--orders=4", "--rate=4", "--card-min=100ms", "--card-max=300ms", "--cancel=0", "--expire=0",
-				"--poll-interval=1s", "--watch-interval=250ms", "--idle=1s"}, extra...)
+				"--compago.poll_interval=1s", "--connector.watch_interval=250ms", "--idle=1s"}, extra...)
 			err := run(context.Background(), args, &out, &errOut)
 			if strings.Contains(out.String()+errOut.String(), o.Password) || o.APIKey != "" && strings.Contains(out.String()+errOut.String(), o.APIKey) {
 				t.Errorf("the Odoo secret is in the bench's output:\n%s\n%s", out.String(), errOut.String())
@@ -94,23 +94,23 @@ func TestBenchAgainstRealOdoo(t *testing.T) {
 			return out.String() + errOut.String(), err
 		}
 
-		_, err := bench()
-		if err == nil || !strings.Contains(err.Error(), "compago-connector setup") {
+		said, err := bench()
+		if err == nil || !strings.Contains(said+err.Error(), "compago-connector setup") {
 			t.Fatalf("bench before setup: %v, want a refusal saying to run setup", err)
 		}
 		var setupOut strings.Builder
 		if err := run(context.Background(), []string{"setup", "--config", file}, &setupOut, io.Discard); err != nil {
 			t.Fatalf("setup: %v\n%s", err, setupOut.String())
 		}
-		_, err = bench("-connector.payment_method", "Tarjeta Compago")
-		if err == nil || !strings.Contains(err.Error(), `"Tarjeta Compago" does not exist`) {
+		said, err = bench("--connector.payment_method", "Tarjeta Compago")
+		if err == nil || !strings.Contains(said+err.Error(), `"Tarjeta Compago" does not exist`) {
 			t.Fatalf("bench with a payment method Odoo lacks: %v, want a refusal naming it", err)
 		}
 
 		// A method that exists but that no opened session offers.
 		o.Exec("pos.payment.method", "create", []any{map[string]any{"name": "Compago Bar", "journal_id": o.JournalID}}, nil)
-		_, err = bench("-connector.payment_method", "Compago Bar")
-		if err == nil || !strings.Contains(err.Error(), `no opened POS session offers payment method "Compago Bar"`) {
+		said, err = bench("--connector.payment_method", "Compago Bar")
+		if err == nil || !strings.Contains(said+err.Error(), `no opened POS session offers payment method "Compago Bar"`) {
 			t.Fatalf("bench with a payment method no opened session offers: %v, want a refusal saying so", err)
 		}
 

@@ -56,6 +56,8 @@ var rights = []Right{
 		Why: "completing a paid order makes its picking (Odoo's _create_order_picking runs as the caller)"},
 	{Model: "stock.move", Read: true, Write: true, Create: true,
 		Why: "the picking's moves, confirmed and done with the picking"},
+	{Model: "account.journal", Read: true,
+		Why: "check and doctor: the Compago payment method's journal must be in MXN (Compago charges pesos only)"},
 	{Model: "ir.config_parameter", Read: true, Write: true, Create: true, Unlink: true,
 		Why: "the worker record (" + WorkerParameter + ": which journal works this Odoo database, so that a second daemon with another journal is refused); the group's rule (WorkerRuleName) limits it to that one key"},
 }
