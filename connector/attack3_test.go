@@ -43,9 +43,9 @@ func TestAttackCopiedSQLiteJournalWorksBesideItsOriginal(t *testing.T) {
 	if id1 != id || id2 != id {
 		t.Fatalf("identities: original %s, reopened %s, copy %s", id, id1, id2)
 	}
-	w.startDaemonOn(j1, func(c *connector.Config) { c.JournalID = id; c.Owner = "old-machine/1" })
+	w.startDaemonOn(j1, func(c *connector.Config) { c.JournalID = id; c.Host, c.Owner = "old-machine", "old-machine/1" })
 	simworld.WaitFor(t, "the first daemon's record", func() bool { return w.worker() != nil })
-	second := w.startDaemonOn(j2, func(c *connector.Config) { c.JournalID = id; c.Owner = "new-machine/1" })
+	second := w.startDaemonOn(j2, func(c *connector.Config) { c.JournalID = id; c.Host, c.Owner = "new-machine", "new-machine/1" })
 	select {
 	case err := <-second.done:
 		second.done <- err // for the cleanup's stop

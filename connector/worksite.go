@@ -113,9 +113,14 @@ func (e *Engine) claimWorksiteOnce(ctx context.Context, retried bool) error {
 	}
 	mine := worksite{Journal: e.cfg.JournalID, Host: e.cfg.Host, Owner: e.cfg.Owner, Since: now, Beat: now}
 	switch {
-	case ok && cur.Journal == e.cfg.JournalID:
-		mine.Since = cur.Since // a group member, or this daemon restarted
+	case ok && cur.Journal == e.cfg.JournalID && (e.cfg.Shared || cur.Host == e.cfg.Host || now.Sub(cur.Beat) >= e.cfg.WorksiteStale):
+		// A member of a PostgreSQL group, or this daemon restarted (on
+		// its host, where the journal's file lock lets one process in).
+		mine.Since = cur.Since
 	case ok && now.Sub(cur.Beat) < e.cfg.WorksiteStale:
+		// Another live daemon: another journal, or a copy of this one
+		// (a SQLite file restored or copied onto another host keeps its
+		// identity, and would work the same orders a second time).
 		return fmt.Errorf("%w: host %s, journal %s, since %s (last sign of life %s ago). "+
 			"Two journals on one database adopt each other's payments, so this daemon (journal %s) does not start. "+
 			"To take over: stop the daemon on %s (it releases the database when it stops; a daemon that died "+
@@ -148,7 +153,7 @@ func (e *Engine) beatWorksite(ctx context.Context) error {
 		return err
 	}
 	now := e.cfg.Now().UTC()
-	if ok && cur.Journal != e.cfg.JournalID {
+	if ok && (cur.Journal != e.cfg.JournalID || !e.cfg.Shared && cur.Host != e.cfg.Host) {
 		return fmt.Errorf("%w: host %s, journal %s", errWorksiteLost, cur.Host, shortID(cur.Journal))
 	}
 	w := worksite{Journal: e.cfg.JournalID, Host: e.cfg.Host, Owner: e.cfg.Owner, Since: now, Beat: now}
