@@ -47,7 +47,9 @@ func TestAHandWrittenPaidOnALivePaymentIsPutRightByTheSweep(t *testing.T) {
 // The same on real Odoo without the addon, the daemon logged in as the
 // dedicated user: the log names the administrator who wrote.
 func TestRealOdooAHandWrittenPaidIsPutRightByTheSweep(t *testing.T) {
+	odootest.Require(t)
 	odootest.Each(t, func(t *testing.T, version string) {
+		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
 		o := odootest.Start(t, version, odootest.Options{})
 		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC, dedicated: true})
 		out := handWrittenPaidIsPutRight(t, w)

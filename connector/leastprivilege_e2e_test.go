@@ -10,38 +10,15 @@ import (
 	"github.com/compago-odoo/connector/odoo/odootest"
 )
 
-// eachRealOdooAsTheDedicatedUser is eachRealOdoo with the daemon logged in
-// as the dedicated user setup makes (group "Compago connector", an API
-// key), not as the administrator.
-func eachRealOdooAsTheDedicatedUser(t *testing.T, scenario func(t *testing.T, w *world)) {
-	odootest.Each(t, func(t *testing.T, version string) {
-		protocols := []odoo.Protocol{odoo.ProtocolJSONRPC, odoo.ProtocolXMLRPC}
-		if version >= "19" {
-			protocols = append(protocols, odoo.ProtocolJSON2)
-		}
-		for _, p := range protocols {
-			t.Run(string(p), func(t *testing.T) {
-				o := odootest.Start(t, version, odootest.Options{})
-				scenario(t, newWorld(t, worldOptions{real: o, protocol: p, dedicated: true}))
-			})
-		}
-	})
-}
-
-// The cashier's card payment goes through end to end when the daemon
-// holds only the "Compago connector" group's rights: the order is paid
-// and completed (with its picking on 18+), one payment line.
-func TestRealOdooRoutedPaymentAsTheDedicatedUser(t *testing.T) {
-	eachRealOdooAsTheDedicatedUser(t, routedPaymentEndsPaid)
-}
-
 // The dedicated user holds the group's rights and nothing an attacker
 // holding its key could turn against the merchant: Odoo refuses it users,
 // settings (where secrets such as mail passwords live) and the data model,
 // and what of the POS the daemon never does (creating or deleting orders,
 // deleting payment lines). It is not in Settings or Access Rights.
 func TestRealOdooTheDedicatedUserIsRefusedWhatItDoesNotNeed(t *testing.T) {
+	odootest.Require(t)
 	odootest.Each(t, func(t *testing.T, version string) {
+		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
 		o := odootest.Start(t, version, odootest.Options{})
 		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC, dedicated: true})
 		oc := w.OdooClient()
@@ -115,7 +92,9 @@ func TestRealOdooTheDedicatedUserIsRefusedWhatItDoesNotNeed(t *testing.T) {
 // user writes it at start, so that a second daemon with another journal is
 // refused, and sees no other parameter.
 func TestRealOdooTheDedicatedUserKeepsTheWorkerRecordOnly(t *testing.T) {
+	odootest.Require(t)
 	odootest.Each(t, func(t *testing.T, version string) {
+		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
 		o := odootest.Start(t, version, odootest.Options{})
 		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC, dedicated: true})
 		w.startDaemon(func(c *connector.Config) { c.JournalID = "the-daemons-journal" })

@@ -145,7 +145,9 @@ func TestSetupAddsTheNewStateToAnOlderSelection(t *testing.T) {
 // as partially_paid (the selection setup made takes it), and the daemon
 // records in a system parameter which journal works the database.
 func TestRealOdooPartialPaymentAndTheWorkerRecord(t *testing.T) {
+	odootest.Require(t)
 	odootest.Each(t, func(t *testing.T, version string) {
+		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
 		o := odootest.Start(t, version, odootest.Options{})
 		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC})
 		j, id := openJournal(t, w.JournalPath)

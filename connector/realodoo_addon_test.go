@@ -38,7 +38,9 @@ func compagoLines(w *world, orderID int64) []map[string]any {
 // the order paid. Calling the addon's record again, as a daemon whose
 // answer was lost does, leaves one line.
 func TestRealOdooAddonRecordsAChargeOnce(t *testing.T) {
+	odootest.Require(t)
 	odootest.Each(t, func(t *testing.T, version string) {
+		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
 		o := odootest.Start(t, version, odootest.Options{
 			AddonsPath: addonsPath(t, version), Install: []string{"pos_compago_connector"}})
 		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC})
@@ -70,7 +72,9 @@ func TestRealOdooAddonRecordsAChargeOnce(t *testing.T) {
 // leaves them), and uninstalling the addon leaves the daemon working for
 // orders flagged through the API, on add_payment again.
 func TestRealOdooAddonInstalledAfterSetupAndUninstalled(t *testing.T) {
+	odootest.Require(t)
 	odootest.Each(t, func(t *testing.T, version string) {
+		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
 		o := odootest.Start(t, version, odootest.Options{AddonsPath: addonsPath(t, version)})
 		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC}) // runs setup
 		mod := moduleID(w)
@@ -106,7 +110,9 @@ func moduleID(w *world) int64 {
 // on the order's row and the later finds the earlier's line. One line,
 // every call answered.
 func TestRealOdooAddonConcurrentRecordsMakeOneLine(t *testing.T) {
+	odootest.Require(t)
 	odootest.Each(t, func(t *testing.T, version string) {
+		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
 		o := odootest.Start(t, version, odootest.Options{
 			AddonsPath: addonsPath(t, version), Install: []string{"pos_compago_connector"}})
 		id := o.NewOrder(80, map[string]any{"x_compago_state": "requested"})
@@ -157,7 +163,9 @@ func TestRealOdooAddonConcurrentRecordsMakeOneLine(t *testing.T) {
 // and never came back: the daemon records the line at once, leaves the
 // order to the POS for the addon's grace period, then completes it itself.
 func TestRealOdooAddonCompletesAnAbandonedPOSOrderAfterTheGrace(t *testing.T) {
+	odootest.Require(t)
 	odootest.Each(t, func(t *testing.T, version string) {
+		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
 		o := odootest.Start(t, version, odootest.Options{
 			AddonsPath: addonsPath(t, version), Install: []string{"pos_compago_connector"}})
 		// An admin makes the method a Compago terminal before the session
