@@ -30,8 +30,10 @@ trap 'rm -rf "$stage"' EXIT
 cp -r deploy "$stage/deploy"
 # The Odoo addons, one addons-path entry per Odoo version, without
 # compiled Python.
-cp -r odoo/addons "$stage/odoo-addons"
-rm -f "$stage/odoo-addons/"*.go
+mkdir -p "$stage/odoo-addons"
+for version_dir in odoo/addons/[0-9]*.0; do # the version trees only: not the Go tests beside them
+	cp -r "$version_dir" "$stage/odoo-addons/"
+done
 find "$stage/odoo-addons" -name __pycache__ -prune -exec rm -rf {} +
 find "$stage/odoo-addons" -type d -exec chmod 0755 {} +
 find "$stage/odoo-addons" -type f -exec chmod 0644 {} +

@@ -444,7 +444,8 @@ func TestJournalRestoredOrLostBetweenRuns(t *testing.T) {
 
 					d = w.startReady(graceEnv)
 					w.approveAll()
-					w.waitFlag(d, []int64{full, partial}, time.Minute, connector.StatePaid)
+					w.waitFlag(d, []int64{full}, time.Minute, connector.StatePaid)
+					w.waitFlag(d, []int64{partial}, time.Minute, connector.StatePartiallyPaid) // money still due
 					d.stop()
 
 					if lose {

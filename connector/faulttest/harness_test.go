@@ -178,6 +178,8 @@ func (w *world) env(extra ...string) []string {
 		"COMPAGO__TIMEOUT=2s", "COMPAGO__POLL_INTERVAL=1s",
 		"CONNECTOR__WATCH_INTERVAL=250ms", "CONNECTOR__EXTERNAL_ID_PREFIX=" + prefix,
 		"SWEEP__SCHEDULE=@every 2s", "SWEEP__STUCK_AFTER=5s",
+		// The cashier's sentences the checks read (parkedView) are English.
+		"CONNECTOR__LANGUAGE=en",
 		"STORE__PATH=" + w.journal, "HTTP__ADDR=127.0.0.1:0", "LOG__LEVEL=debug", "LOG__FORMAT=json",
 	}
 	env := []string{"HOME=" + w.dir, "PATH=" + os.Getenv("PATH")}

@@ -12,7 +12,7 @@ import (
 )
 
 // finalOdooStates are the order flags that end a payment request.
-var finalOdooStates = []string{connector.StatePaid, connector.StateFailed, connector.StateCancelled, connector.StateExpired}
+var finalOdooStates = []string{connector.StatePaid, connector.StatePartiallyPaid, connector.StateFailed, connector.StateCancelled, connector.StateExpired}
 
 // pay creates a draft order of amount pesos and flags it for a Compago
 // payment on terminal, as the POS does when the cashier picks Compago.

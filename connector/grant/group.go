@@ -100,7 +100,19 @@ func EnsureGroup(ctx context.Context, o Odoo, major int) (Group, error) {
 	if g.Changed, err = ensureAccess(ctx, o, g.ID, Rights(major)); err != nil {
 		return g, err
 	}
-	made, err := ensureWorkerRule(ctx, o, g.ID)
+	made, err := ensureWorkerRule(ctx, o, g.ID, WorkerRuleName, "[('key', '=', '"+WorkerParameter+"')]")
+	if err != nil {
+		return g, err
+	}
+	// Group rules are or-ed: an administrator who is also in the group
+	// keeps every system parameter.
+	system, err := XMLID(ctx, o, "base", "group_system")
+	if err != nil || system == 0 {
+		return g, fmt.Errorf("find base.group_system: %v", err)
+	}
+	if _, err := ensureWorkerRule(ctx, o, system, AdminRuleName, "[(1, '=', 1)]"); err != nil {
+		return g, err
+	}
 	if made {
 		g.Changed = append(g.Changed, "ir.config_parameter (rule: "+WorkerParameter+" only)")
 	}
@@ -111,15 +123,14 @@ func EnsureGroup(ctx context.Context, o Odoo, major int) (Group, error) {
 // to system parameters to the worker record: without it the group's
 // ir.config_parameter right would show every parameter (database.secret
 // among them).
-func ensureWorkerRule(ctx context.Context, o Odoo, group int64) (bool, error) {
+func ensureWorkerRule(ctx context.Context, o Odoo, group int64, name, domain string) (bool, error) {
 	var rules []struct {
 		ID int64 `json:"id"`
 	}
-	if err := o.SearchRead(ctx, "ir.rule", odoo.And(odoo.Cond("name", "=", WorkerRuleName), odoo.Cond("groups", "in", []int64{group})),
+	if err := o.SearchRead(ctx, "ir.rule", odoo.And(odoo.Cond("name", "=", name), odoo.Cond("groups", "in", []int64{group})),
 		odoo.Query{Fields: []string{"id"}}, &rules); err != nil {
 		return false, fmt.Errorf("look for the rule on system parameters: %w", err)
 	}
-	domain := "[('key', '=', '" + WorkerParameter + "')]"
 	if len(rules) > 0 {
 		if err := o.Write(ctx, "ir.rule", []int64{rules[0].ID}, map[string]any{"domain_force": domain}); err != nil {
 			return false, fmt.Errorf("correct the rule on system parameters: %w", err)
@@ -132,7 +143,7 @@ func ensureWorkerRule(ctx context.Context, o Odoo, group int64) (bool, error) {
 	if err := o.SearchRead(ctx, "ir.model", odoo.Cond("model", "=", "ir.config_parameter"), odoo.Query{Fields: []string{"id"}}, &models); err != nil || len(models) != 1 {
 		return false, fmt.Errorf("find the model ir.config_parameter: %v", err)
 	}
-	if _, err := o.Create(ctx, "ir.rule", map[string]any{"name": WorkerRuleName, "model_id": models[0].ID,
+	if _, err := o.Create(ctx, "ir.rule", map[string]any{"name": name, "model_id": models[0].ID,
 		"groups": []any{[]any{4, group}}, "domain_force": domain}, nil); err != nil {
 		return false, fmt.Errorf("limit the group's system parameters to %s: %w", WorkerParameter, err)
 	}

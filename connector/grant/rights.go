@@ -71,6 +71,10 @@ const WorkerParameter = "compago_connector.worker"
 // parameters to WorkerParameter (the addon declares the same rule).
 const WorkerRuleName = "Compago connector: only its worker record among the system parameters"
 
+// AdminRuleName names the rule that keeps every system parameter for
+// administrators (group rules are or-ed), should one be put in the group.
+const AdminRuleName = "Compago connector: administrators keep every system parameter"
+
 // Rights lists what the group holds on Odoo major version major.
 func Rights(major int) []Right {
 	var out []Right
