@@ -32,28 +32,11 @@ func (s *Server) Approve(id string) (Intent, error) {
 func (s *Server) ApproveTerminal(code string) (Intent, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, ok := s.terminals[code]
-	if !ok {
-		return Intent{}, fmt.Errorf("%w: %s", ErrTerminalNotFound, code)
+	in, err := s.terminalIntent(code)
+	if err != nil {
+		return Intent{}, err
 	}
-	now := s.clock.now()
-	var unrouted *Intent
-	for _, in := range s.intents {
-		if in.Status != StatusPending || s.expired(in, now) {
-			continue
-		}
-		if in.TerminalID == t.id {
-			return s.confirm(in), nil
-		}
-		if unrouted == nil && in.TerminalID == "" && in.OrganizationID == t.orgID {
-			unrouted = in
-		}
-	}
-	if unrouted == nil {
-		return Intent{}, fmt.Errorf("%w: %s", ErrNothingPending, code)
-	}
-	unrouted.TerminalID, unrouted.TerminalCode = t.id, t.code
-	return s.confirm(unrouted), nil
+	return s.confirm(in), nil
 }
 
 // DeclineTerminal declines the card on the terminal with this serial: the
@@ -62,9 +45,22 @@ func (s *Server) ApproveTerminal(code string) (Intent, error) {
 func (s *Server) DeclineTerminal(code string) (Intent, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	in, err := s.terminalIntent(code)
+	if err != nil {
+		return Intent{}, err
+	}
+	wire := s.wireNow()
+	in.PaymentStatus, in.UpdatedAt = PaymentDeclined, wire
+	return s.view(in, wire), nil
+}
+
+// terminalIntent is the pending intent the terminal with this serial shows:
+// the one routed to it, or else its organization's oldest unrouted one,
+// which the terminal then takes. The caller holds s.mu.
+func (s *Server) terminalIntent(code string) (*Intent, error) {
 	t, ok := s.terminals[code]
 	if !ok {
-		return Intent{}, fmt.Errorf("%w: %s", ErrTerminalNotFound, code)
+		return nil, fmt.Errorf("%w: %s", ErrTerminalNotFound, code)
 	}
 	now := s.clock.now()
 	var unrouted *Intent
@@ -73,20 +69,17 @@ func (s *Server) DeclineTerminal(code string) (Intent, error) {
 			continue
 		}
 		if in.TerminalID == t.id {
-			unrouted = in
-			break
+			return in, nil
 		}
 		if unrouted == nil && in.TerminalID == "" && in.OrganizationID == t.orgID {
 			unrouted = in
 		}
 	}
 	if unrouted == nil {
-		return Intent{}, fmt.Errorf("%w: %s", ErrNothingPending, code)
+		return nil, fmt.Errorf("%w: %s", ErrNothingPending, code)
 	}
 	unrouted.TerminalID, unrouted.TerminalCode = t.id, t.code
-	wire := s.wireNow()
-	unrouted.PaymentStatus, unrouted.UpdatedAt = PaymentDeclined, wire
-	return s.view(unrouted, wire), nil
+	return unrouted, nil
 }
 
 // Decline records a declined card on a pending intent: it stays PENDING,
