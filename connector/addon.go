@@ -2,12 +2,12 @@ package connector
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
 
+	"github.com/compago-odoo/connector/connector/grant"
 	"github.com/compago-odoo/connector/connector/journal"
 	"github.com/compago-odoo/connector/odoo"
 )
@@ -31,29 +31,14 @@ import (
 // Without the addon the recorder keeps its add_payment path.
 
 // AddonModule is the Odoo module the daemon looks for.
-const AddonModule = "pos_compago_connector"
+const AddonModule = grant.GroupModule
 
 // addonRecheck is how long a detection of the addon is trusted.
 const addonRecheck = 5 * time.Minute
 
-// DetectAddon reports whether the addon is installed in Odoo: its field
-// pos.payment.compago_intent_id (the one-line-per-intent index) exists.
-// Asked of pos.payment's fields, which the daemon's least-privilege user
-// may read, not of ir.module.module, which only administrators may (a
-// dedicated user would then never find the addon, and record with
-// add_payment, which the addon's group does not allow).
-func DetectAddon(ctx context.Context, o Odoo) (bool, error) {
-	var fields map[string]json.RawMessage
-	if err := o.Execute(ctx, odoo.Call{Model: "pos.payment", Method: "fields_get",
-		Kwargs: map[string]any{"attributes": []string{"type"}}}, &fields); err != nil {
-		return false, fmt.Errorf("look for the Odoo module %s (the field pos.payment.%s): %w", AddonModule, addonField, err)
-	}
-	_, ok := fields[addonField]
-	return ok, nil
-}
-
-// addonField is the addon's field on pos.payment.
-const addonField = "compago_intent_id"
+// DetectAddon reports whether the addon is installed in Odoo
+// (grant.AddonInstalled: by its field on pos.payment).
+func DetectAddon(ctx context.Context, o Odoo) (bool, error) { return grant.AddonInstalled(ctx, o) }
 
 // addonCache remembers the detection for addonRecheck.
 type addonCache struct {

@@ -6,6 +6,7 @@ package grant
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/compago-odoo/connector/odoo"
@@ -46,17 +47,27 @@ func XMLID(ctx context.Context, o Odoo, module, name string) (int64, error) {
 	return rows[0].ResID, nil
 }
 
-// AddonInstalled says whether the POS addon is installed.
-func AddonInstalled(ctx context.Context, o Odoo) (bool, error) {
-	var rows []struct {
-		State string `json:"state"`
+// AddonInstalled reports whether the POS addon (GroupModule) is installed
+// in Odoo: its field pos.payment.compago_intent_id (the one-line-per-intent
+// index) exists. Asked of pos.payment's fields, which the daemon's
+// least-privilege user may read, not of ir.module.module, which only
+// administrators may (that user would then never find the addon, and
+// record with add_payment, which the addon's group does not allow). Setup,
+// doctor and the daemon all ask this one question.
+func AddonInstalled(ctx context.Context, o interface {
+	Execute(ctx context.Context, call odoo.Call, out any) error
+}) (bool, error) {
+	var fields map[string]json.RawMessage
+	if err := o.Execute(ctx, odoo.Call{Model: "pos.payment", Method: "fields_get",
+		Kwargs: map[string]any{"attributes": []string{"type"}}}, &fields); err != nil {
+		return false, fmt.Errorf("look for the Odoo module %s (the field pos.payment.%s): %w", GroupModule, addonField, err)
 	}
-	if err := o.SearchRead(ctx, "ir.module.module", odoo.Cond("name", "=", GroupModule),
-		odoo.Query{Fields: []string{"state"}, Limit: 1}, &rows); err != nil {
-		return false, fmt.Errorf("look up the addon %s: %w", GroupModule, err)
-	}
-	return len(rows) == 1 && rows[0].State == "installed", nil
+	_, ok := fields[addonField]
+	return ok, nil
 }
+
+// addonField is the addon's field on pos.payment.
+const addonField = "compago_intent_id"
 
 // EnsureGroup makes the "Compago connector" group with the rights of
 // Odoo major version major, or corrects the rights of the one setup made
