@@ -32,7 +32,7 @@ cp -r deploy "$stage/deploy"
 # compiled Python.
 mkdir -p "$stage/odoo-addons"
 for version_dir in odoo/addons/[0-9]*.0; do # the version trees only: not the Go tests beside them
-	cp -r "$version_dir" "$stage/odoo-addons/"
+	cp -rL "$version_dir" "$stage/odoo-addons/" # -L: the shared files (odoo/addons/common) are links
 done
 find "$stage/odoo-addons" -name __pycache__ -prune -exec rm -rf {} +
 find "$stage/odoo-addons" -type d -exec chmod 0755 {} +

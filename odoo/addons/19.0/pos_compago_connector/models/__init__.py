@@ -1,5 +1,1 @@
-# Part of compago-connector. License LGPL-3.
-from . import pos_payment_method
-from . import pos_payment
-from . import pos_order
-from . import pos_session
+../../../common/pos_compago_connector/models/__init__.py

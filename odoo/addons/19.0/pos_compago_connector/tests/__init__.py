@@ -1,2 +1,1 @@
-# Part of compago-connector. License LGPL-3.
-from . import test_compago
+../../../common/pos_compago_connector/tests/__init__.py
