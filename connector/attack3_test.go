@@ -86,8 +86,7 @@ func TestAttackCopiedSQLiteJournalWorksBesideItsOriginal(t *testing.T) {
 // refused (ErrWorksiteTaken).
 func TestAttackRealOdooDedicatedUserHasNoOneJournalGuard(t *testing.T) {
 	odootest.Each(t, func(t *testing.T, version string) {
-		o := odootest.Start(t, version, odootest.Options{})
-		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC, dedicated: true})
+		w, _ := newSetUpWorld(t, version, odoo.ProtocolJSONRPC)
 		j1, id1 := openJournal(t, w.JournalPath)
 		w.startDaemonOn(j1, func(c *connector.Config) { c.JournalID = id1 })
 		_, _, err := connector.WorkerOf(t.Context(), w.DaemonOdooClient())

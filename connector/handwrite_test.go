@@ -50,8 +50,7 @@ func TestRealOdooAHandWrittenPaidIsPutRightByTheSweep(t *testing.T) {
 	odootest.Require(t)
 	odootest.Each(t, func(t *testing.T, version string) {
 		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
-		o := odootest.Start(t, version, odootest.Options{})
-		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC, dedicated: true})
+		w, _ := newSetUpWorld(t, version, odoo.ProtocolJSONRPC)
 		out := handWrittenPaidIsPutRight(t, w)
 		if !strings.Contains(out, `"last_written_by":"Administrator (uid 2)"`) {
 			t.Errorf("the log does not name the administrator who wrote paid:\n%s", out)

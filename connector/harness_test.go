@@ -42,11 +42,14 @@ type worldOptions struct {
 	// dedicated: the daemon logs in as the dedicated user setup makes
 	// (a real Odoo only), not as the administrator.
 	dedicated bool
+	// daemon: the daemon logs in as this dedicated user, made already
+	// (newSetUpWorld).
+	daemon *simworld.Credentials
 }
 
 func newWorld(t testing.TB, opt worldOptions) *world {
 	t.Helper()
-	so := simworld.Options{Version: opt.version, Protocol: opt.protocol, DaemonUser: opt.dedicated}
+	so := simworld.Options{Version: opt.version, Protocol: opt.protocol, DaemonUser: opt.dedicated, Daemon: opt.daemon}
 	if opt.real != nil {
 		so.Odoo = simworld.Real(opt.real)
 	}

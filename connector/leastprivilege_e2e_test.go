@@ -19,8 +19,7 @@ func TestRealOdooTheDedicatedUserIsRefusedWhatItDoesNotNeed(t *testing.T) {
 	odootest.Require(t)
 	odootest.Each(t, func(t *testing.T, version string) {
 		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
-		o := odootest.Start(t, version, odootest.Options{})
-		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC, dedicated: true})
+		w, o := newSetUpWorld(t, version, odoo.ProtocolJSONRPC)
 		oc := w.OdooClient()
 		ctx := t.Context()
 		var admins []struct {
@@ -95,8 +94,7 @@ func TestRealOdooTheDedicatedUserKeepsTheWorkerRecordOnly(t *testing.T) {
 	odootest.Require(t)
 	odootest.Each(t, func(t *testing.T, version string) {
 		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
-		o := odootest.Start(t, version, odootest.Options{})
-		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC, dedicated: true})
+		w, _ := newSetUpWorld(t, version, odoo.ProtocolJSONRPC)
 		w.startDaemon(func(c *connector.Config) { c.JournalID = "the-daemons-journal" })
 		admin := w.AdminClient()
 		simworld.WaitFor(t, "the daemon, as the dedicated user, to record that it works the database", func() bool {

@@ -148,7 +148,7 @@ func TestRealOdooPartialPaymentAndTheWorkerRecord(t *testing.T) {
 	odootest.Require(t)
 	odootest.Each(t, func(t *testing.T, version string) {
 		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
-		o := odootest.Start(t, version, odootest.Options{})
+		o := odootest.Start(t, version, odootest.Options{Layer: compagoSetup, Shared: true})
 		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC})
 		j, id := openJournal(t, w.JournalPath)
 		w.startDaemonOn(j, func(c *connector.Config) { c.JournalID = id })

@@ -2,10 +2,13 @@ package connector_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/compago-odoo/connector/connector"
+	"github.com/compago-odoo/connector/connector/grant"
 	"github.com/compago-odoo/connector/connector/simworld"
 	"github.com/compago-odoo/connector/odoo"
 	"github.com/compago-odoo/connector/odoo/odootest"
@@ -35,22 +38,63 @@ var e2eScenarios = []struct {
 	{"LostCreateAnswer", lostCreateAnswer},
 }
 
-// compagoFields is `compago-connector setup` put on the template once per
-// version: every x_compago_* field created makes Odoo reload its registry,
-// seconds of a shared core that every test would otherwise pay again.
-// newWorld still runs EnsureFields, which then finds them.
-var compagoFields = &odootest.Layer{Name: "compago fields", Setup: func(ctx context.Context, o *odootest.Odoo) error {
-	oc, err := odoo.New(odoo.Config{URL: o.URL, Database: o.Database, Username: o.Login, Password: o.Password,
-		Protocol: odoo.ProtocolJSONRPC, Timeout: time.Minute})
+// compagoSetup is `compago-connector setup --admin` put on the template
+// once per version: the fields, and the dedicated user with its group and
+// API key. Every x_compago_* field created makes Odoo reload its registry,
+// and making the user costs seconds of password hashing in Odoo (its
+// one-time password, its web log-in, the identity check) that each of the
+// end-to-end runs would otherwise pay. Each copy of the template holds the
+// user and its key; setupUsers keeps the key the layer was given, by
+// version, for the worlds on those copies.
+var compagoSetup = &odootest.Layer{Name: "compago setup", Setup: func(ctx context.Context, o *odootest.Odoo) error {
+	oc, err := layerAdmin(ctx, o)
 	if err != nil {
 		return err
 	}
-	if err := oc.Connect(ctx); err != nil {
+	if _, err := connector.EnsureFields(ctx, oc, connector.DefaultFields()); err != nil {
 		return err
 	}
-	_, err = connector.EnsureFields(ctx, oc, connector.DefaultFields())
-	return err
+	res, err := grant.Setup(ctx, oc, o.Major, grant.Web{URL: o.URL, Database: o.Database}, grant.UserLogin, false)
+	if err != nil {
+		return err
+	}
+	if res.Key == "" {
+		return fmt.Errorf("setup on the template made no API key for %s", res.User.Login)
+	}
+	setupUsers.Lock()
+	defer setupUsers.Unlock()
+	setupUsers.byVersion[o.Version] = simworld.Credentials{Login: res.User.Login, Key: res.Key}
+	return nil
 }}
+
+var setupUsers = struct {
+	sync.Mutex
+	byVersion map[string]simworld.Credentials
+}{byVersion: map[string]simworld.Credentials{}}
+
+func layerAdmin(ctx context.Context, o *odootest.Odoo) (*odoo.Client, error) {
+	oc, err := odoo.New(odoo.Config{URL: o.URL, Database: o.Database, Username: o.Login, Password: o.Password,
+		Protocol: odoo.ProtocolJSONRPC, Timeout: time.Minute})
+	if err != nil {
+		return nil, err
+	}
+	return oc, oc.Connect(ctx)
+}
+
+// newSetUpWorld is a world on its own copy of version's template on which
+// `setup --admin` has run: the daemon logs in as the dedicated
+// least-privilege user over protocol, as the install guide has it.
+func newSetUpWorld(t *testing.T, version string, protocol odoo.Protocol) (*world, *odootest.Odoo) {
+	t.Helper()
+	o := odootest.Start(t, version, odootest.Options{Layer: compagoSetup, Shared: true})
+	setupUsers.Lock()
+	u, ok := setupUsers.byVersion[version]
+	setupUsers.Unlock()
+	if !ok {
+		t.Fatalf("Odoo %s: the setup layer left no dedicated user", version)
+	}
+	return newWorld(t, worldOptions{real: o, protocol: protocol, daemon: &u}), o
+}
 
 // TestRealOdooEndToEnd runs every end-to-end scenario against real Odoo
 // 17.0, 18.0 and 19.0 on each transport the version has, the invariants
@@ -84,10 +128,9 @@ func eachRealTransport(t *testing.T, version string, scenario func(t *testing.T,
 	for _, p := range protocols {
 		t.Run(string(p), func(t *testing.T) {
 			t.Parallel()
-			o := odootest.Start(t, version, odootest.Options{Layer: compagoFields, Shared: true})
 			// The daemon logs in as its own user, with only the group
 			// "Compago connector" (setup --admin), as the guide installs it.
-			w := newWorld(t, worldOptions{real: o, protocol: p, dedicated: true})
+			w, _ := newSetUpWorld(t, version, p)
 			scenario(t, w)
 			if !t.Failed() {
 				w.CheckInvariants()
@@ -107,7 +150,7 @@ func TestRealOdooAddPaymentCommittingAfterTheTimeoutKeepsOneLine(t *testing.T) {
 	odootest.Require(t)
 	odootest.Each(t, func(t *testing.T, version string) {
 		t.Parallel()
-		o := odootest.Start(t, version, odootest.Options{Layer: compagoFields, Shared: true})
+		o := odootest.Start(t, version, odootest.Options{Layer: compagoSetup, Shared: true})
 		w := newWorld(t, worldOptions{real: o, protocol: odoo.ProtocolJSONRPC})
 		d := w.startDaemon(func(c *connector.Config) {
 			c.OdooTimeout = 2 * time.Second

@@ -49,7 +49,14 @@ type Options struct {
 	// instead of the administrator. A real Odoo only: odoosim has no
 	// access rights.
 	DaemonUser bool
+	// Daemon is the dedicated user made already (by setup on the
+	// database's template): the daemon logs in with it, and New makes
+	// none. Its login and API key.
+	Daemon *Credentials
 }
+
+// Credentials are a dedicated user's login and API key.
+type Credentials struct{ Login, Key string }
 
 // OdooWorld is the Odoo a world runs against, as a test sees it: where the
 // daemon logs in, and the back office's calls.
@@ -120,7 +127,10 @@ func New(t testing.TB, opt Options) *World {
 	if _, err := connector.EnsureFields(context.Background(), admin, connector.DefaultFields()); err != nil {
 		t.Fatalf("setup of the Compago fields: %v", err)
 	}
-	if opt.DaemonUser {
+	switch {
+	case opt.Daemon != nil:
+		w.DaemonLogin, w.DaemonKey = opt.Daemon.Login, opt.Daemon.Key
+	case opt.DaemonUser:
 		w.setupDaemonUser(admin)
 	}
 	return w
