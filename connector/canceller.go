@@ -46,7 +46,7 @@ func (e *Engine) cancelRequested(ctx context.Context, o order, readStart time.Ti
 	case journal.Cancelling:
 		return nil
 	case journal.Confirmed:
-		return e.setMessage(ctx, latest.ID, "charged_before_cancel", e.say.AlreadyConfirmed(latest.Amount))
+		return e.setMessage(ctx, latest.ID, journal.Confirmed, "charged_before_cancel", e.say.AlreadyConfirmed(latest.Amount))
 	case journal.Recorded:
 		if synced {
 			return e.touch(ctx, latest.ID, e.say.CannotCancelPaid())

@@ -300,7 +300,7 @@ func (e *Engine) holdForPrevious(ctx context.Context, a journal.Attempt) (bool, 
 		}
 		wait := e.graceEnd(p).Sub(now)
 		e.createBackoff.failed(a.ID, now, wait)
-		return true, e.setMessage(ctx, a.ID, "held", e.say.Held(wait.Round(time.Second).String()))
+		return true, e.setMessage(ctx, a.ID, a.State, "held", e.say.Held(wait.Round(time.Second).String()))
 	}
 	return false, nil
 }

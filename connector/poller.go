@@ -193,14 +193,14 @@ func (e *Engine) readFailed(ctx context.Context, a journal.Attempt, err error) e
 			e.anomaly(zerolog.ErrorLevel, reason, a, "", what)
 		}
 		if a.State == journal.Pending && a.Reason != reason {
-			if serr := e.setMessage(ctx, a.ID, reason, msg); serr != nil {
+			if serr := e.setMessage(ctx, a.ID, journal.Pending, reason, msg); serr != nil {
 				return serr
 			}
 		}
 	} else if n := e.pollBackoff.failures(a.ID) + 1; live && n >= unavailableAlert && a.Reason != "compago_unavailable" {
 		e.anomaly(zerolog.WarnLevel, "compago_unavailable", a, "", fmt.Sprintf("%d reads of this intent in a row failed: %v", n, err))
 		if a.State == journal.Pending {
-			if serr := e.setMessage(ctx, a.ID, "compago_unavailable", e.say.CompagoUnavailable()); serr != nil {
+			if serr := e.setMessage(ctx, a.ID, journal.Pending, "compago_unavailable", e.say.CompagoUnavailable()); serr != nil {
 				return serr
 			}
 		}
@@ -259,7 +259,7 @@ func (e *Engine) applyIntent(ctx context.Context, a journal.Attempt, intent *com
 			fmt.Sprintf("Compago says status %q, which the document does not name", intent.Status))
 	case intent.PaymentStatus == "DECLINED":
 		if a.State == journal.Pending && a.Reason != "declined" {
-			if err := e.setMessage(ctx, a.ID, "declined", e.say.Declined()); err != nil {
+			if err := e.setMessage(ctx, a.ID, journal.Pending, "declined", e.say.Declined()); err != nil {
 				return err
 			}
 		}
@@ -268,7 +268,7 @@ func (e *Engine) applyIntent(ctx context.Context, a journal.Attempt, intent *com
 			fmt.Sprintf("Compago says paymentSummary %s with status %s: neither a charge nor a decline", intent.PaymentStatus, intent.Status))
 	case a.State == journal.Pending && a.Reason != "" && a.Reason != "adopted" && a.Reason != "declined":
 		// PENDING again after an odd answer: the cashier waits for the card.
-		if err := e.setMessage(ctx, a.ID, "", e.say.Waiting(a.Amount, a.Terminal)); err != nil {
+		if err := e.setMessage(ctx, a.ID, journal.Pending, "", e.say.Waiting(a.Amount, a.Terminal)); err != nil {
 			return err
 		}
 	}
@@ -361,7 +361,7 @@ func (e *Engine) oddAnswer(ctx context.Context, a journal.Attempt, kind, msg, wh
 		return nil // a cancel in progress keeps its sentence; CancelIntent plans the next try
 	}
 	if a.Reason != kind {
-		if err := e.setMessage(ctx, a.ID, kind, msg); err != nil {
+		if err := e.setMessage(ctx, a.ID, journal.Pending, kind, msg); err != nil {
 			return err
 		}
 	}

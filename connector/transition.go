@@ -102,11 +102,14 @@ func errorAnswer(party string, err error) string {
 	return party + ": " + err.Error()
 }
 
-// setMessage changes the cashier's sentence (and reason) without a state
-// change; it writes nothing when both are already so.
-func (e *Engine) setMessage(ctx context.Context, id int64, reason, msg string) error {
+// setMessage changes the cashier's sentence (and reason) of an attempt
+// still in state in, without a state change; it writes nothing when both
+// are already so, or when the attempt has moved on.
+func (e *Engine) setMessage(ctx context.Context, id int64, in journal.State, reason, msg string) error {
 	_, _, err := e.transition(ctx, id, func(a *journal.Attempt) error {
-		if a.Reason == reason && a.Message == msg {
+		// The caller's sentence is about the state it saw: a transition
+		// since (the charge recorded, the cashier's cancel) has its own.
+		if a.State != in || (a.Reason == reason && a.Message == msg) {
 			return errNoChange
 		}
 		a.Reason, a.Message = reason, msg
