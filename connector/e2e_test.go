@@ -293,16 +293,23 @@ func TestCompago503sStillPayEveryOrder(t *testing.T) {
 func compago503s(t *testing.T, w *world) {
 	w.startDaemon(nil)
 	w.Compago.SetFaults(compagosim.Faults{ErrorRate: 0.3, Status: 503, When: "before"})
+	// Ten orders, three at a time (one per terminal: a second intent on a
+	// terminal would replace the first).
 	var orders []int64
-	for i := range 10 {
-		id := w.NewOrder(float64(10+i), nil)
-		w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": fmt.Sprintf("TERMINAL-00%d", i%3+1)})
-		w.WaitState(id, connector.StatePending)
-		in := w.intentOf(id)
-		if _, err := w.Compago.Approve(in.ID); err != nil {
-			t.Fatal(err)
+	for first := 0; first < 10; first += 3 {
+		var batch []int64
+		for i := first; i < min(first+3, 10); i++ {
+			id := w.NewOrder(float64(10+i), nil)
+			w.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": fmt.Sprintf("TERMINAL-00%d", i%3+1)})
+			batch = append(batch, id)
 		}
-		orders = append(orders, id)
+		for _, id := range batch {
+			w.WaitState(id, connector.StatePending)
+			if _, err := w.Compago.Approve(w.intentOf(id).ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		orders = append(orders, batch...)
 	}
 	for _, id := range orders {
 		w.WaitState(id, connector.StatePaid)
