@@ -85,7 +85,10 @@ func TestAttackCopiedSQLiteJournalWorksBesideItsOriginal(t *testing.T) {
 // journal runs beside it. What should happen: the second daemon is
 // refused (ErrWorksiteTaken).
 func TestAttackRealOdooDedicatedUserHasNoOneJournalGuard(t *testing.T) {
+	odootest.Require(t)
+	t.Parallel() // the real-Odoo tests share odootest's servers, which bound them
 	odootest.Each(t, func(t *testing.T, version string) {
+		t.Parallel()
 		w, _ := newSetUpWorld(t, version, odoo.ProtocolJSONRPC)
 		j1, id1 := openJournal(t, w.JournalPath)
 		w.startDaemonOn(j1, func(c *connector.Config) { c.JournalID = id1 })

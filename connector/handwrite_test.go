@@ -48,6 +48,7 @@ func TestAHandWrittenPaidOnALivePaymentIsPutRightByTheSweep(t *testing.T) {
 // dedicated user: the log names the administrator who wrote.
 func TestRealOdooAHandWrittenPaidIsPutRightByTheSweep(t *testing.T) {
 	odootest.Require(t)
+	t.Parallel() // the real-Odoo tests share odootest's servers, which bound them
 	odootest.Each(t, func(t *testing.T, version string) {
 		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
 		w, _ := newSetUpWorld(t, version, odoo.ProtocolJSONRPC)

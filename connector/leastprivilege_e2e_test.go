@@ -17,6 +17,7 @@ import (
 // deleting payment lines). It is not in Settings or Access Rights.
 func TestRealOdooTheDedicatedUserIsRefusedWhatItDoesNotNeed(t *testing.T) {
 	odootest.Require(t)
+	t.Parallel() // the real-Odoo tests share odootest's servers, which bound them
 	odootest.Each(t, func(t *testing.T, version string) {
 		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
 		w, o := newSetUpWorld(t, version, odoo.ProtocolJSONRPC)
@@ -92,6 +93,7 @@ func TestRealOdooTheDedicatedUserIsRefusedWhatItDoesNotNeed(t *testing.T) {
 // refused, and sees no other parameter.
 func TestRealOdooTheDedicatedUserKeepsTheWorkerRecordOnly(t *testing.T) {
 	odootest.Require(t)
+	t.Parallel() // the real-Odoo tests share odootest's servers, which bound them
 	odootest.Each(t, func(t *testing.T, version string) {
 		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
 		w, _ := newSetUpWorld(t, version, odoo.ProtocolJSONRPC)

@@ -146,6 +146,7 @@ func TestSetupAddsTheNewStateToAnOlderSelection(t *testing.T) {
 // records in a system parameter which journal works the database.
 func TestRealOdooPartialPaymentAndTheWorkerRecord(t *testing.T) {
 	odootest.Require(t)
+	t.Parallel() // the real-Odoo tests share odootest's servers, which bound them
 	odootest.Each(t, func(t *testing.T, version string) {
 		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
 		o := odootest.Start(t, version, odootest.Options{Layer: compagoSetup, Shared: true})

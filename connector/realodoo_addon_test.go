@@ -39,6 +39,7 @@ func compagoLines(w *world, orderID int64) []map[string]any {
 // answer was lost does, leaves one line.
 func TestRealOdooAddonRecordsAChargeOnce(t *testing.T) {
 	odootest.Require(t)
+	t.Parallel() // the real-Odoo tests share odootest's servers, which bound them
 	odootest.Each(t, func(t *testing.T, version string) {
 		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
 		o := odootest.Start(t, version, odootest.Options{
@@ -73,6 +74,7 @@ func TestRealOdooAddonRecordsAChargeOnce(t *testing.T) {
 // orders flagged through the API, on add_payment again.
 func TestRealOdooAddonInstalledAfterSetupAndUninstalled(t *testing.T) {
 	odootest.Require(t)
+	t.Parallel() // the real-Odoo tests share odootest's servers, which bound them
 	odootest.Each(t, func(t *testing.T, version string) {
 		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
 		o := odootest.Start(t, version, odootest.Options{AddonsPath: addonsPath(t, version)})
@@ -111,6 +113,7 @@ func moduleID(w *world) int64 {
 // every call answered.
 func TestRealOdooAddonConcurrentRecordsMakeOneLine(t *testing.T) {
 	odootest.Require(t)
+	t.Parallel() // the real-Odoo tests share odootest's servers, which bound them
 	odootest.Each(t, func(t *testing.T, version string) {
 		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
 		o := odootest.Start(t, version, odootest.Options{
@@ -164,6 +167,7 @@ func TestRealOdooAddonConcurrentRecordsMakeOneLine(t *testing.T) {
 // order to the POS for the addon's grace period, then completes it itself.
 func TestRealOdooAddonCompletesAnAbandonedPOSOrderAfterTheGrace(t *testing.T) {
 	odootest.Require(t)
+	t.Parallel() // the real-Odoo tests share odootest's servers, which bound them
 	odootest.Each(t, func(t *testing.T, version string) {
 		t.Parallel() // with the other real-Odoo tests, bounded by odootest's servers at once
 		o := odootest.Start(t, version, odootest.Options{

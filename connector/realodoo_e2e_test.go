@@ -104,6 +104,7 @@ func newSetUpWorld(t *testing.T, version string, protocol odoo.Protocol) (*world
 // servers run at once.
 func TestRealOdooEndToEnd(t *testing.T) {
 	odootest.Require(t)
+	t.Parallel() // the real-Odoo tests share odootest's servers, which bound them
 	odootest.Each(t, func(t *testing.T, version string) {
 		t.Parallel()
 		for _, sc := range e2eScenarios {
@@ -148,6 +149,7 @@ func eachRealTransport(t *testing.T, version string, scenario func(t *testing.T,
 // call's deadline plus odoo.limit_time_real.
 func TestRealOdooAddPaymentCommittingAfterTheTimeoutKeepsOneLine(t *testing.T) {
 	odootest.Require(t)
+	t.Parallel() // the real-Odoo tests share odootest's servers, which bound them
 	odootest.Each(t, func(t *testing.T, version string) {
 		t.Parallel()
 		o := odootest.Start(t, version, odootest.Options{Layer: compagoSetup, Shared: true})
