@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,6 +151,7 @@ func TestOdooCallFaultsWhileCardsAreCharged(t *testing.T) {
 	n := crashRuns(t)
 	for _, version := range []int{17, 18, 19} {
 		t.Run(fmt.Sprintf("odoo%d", version), func(t *testing.T) {
+			t.Parallel() // each version its own world; they mostly wait
 			w := newWorld(t, worldOptions{terminals: 3, version: version})
 			var last tally
 			runs := 0
@@ -318,11 +320,25 @@ func (w *world) parkedOrders() map[int64]journal.Attempt {
 // Odoo 17, 18 and 19.
 func TestCashierActsDuringEachStep(t *testing.T) {
 	n := crashRuns(t)
-	rng := rand.New(rand.NewPCG(uint64(n), 16))
-	var total tally
-	runs := 0
+	var (
+		mu    sync.Mutex
+		total tally
+		runs  int
+	)
+	// The versions run side by side (each its own world; they mostly
+	// wait), so the sum is reported once they all have ended.
+	t.Cleanup(func() {
+		total.Runs = runs
+		report("cashier acts during each step on Odoo 17, 18, 19 (cancel while created, pending, add_payment held; ask again; cash paid or total lowered under a pending card)",
+			command("TestCashierActsDuringEachStep"), total)
+		if total.Lost != 0 || total.Duplicated != 0 {
+			t.Errorf("lost %d, duplicated %d: want 0 and 0", total.Lost, total.Duplicated)
+		}
+	})
 	for _, version := range []int{17, 18, 19} {
 		t.Run(fmt.Sprintf("odoo%d", version), func(t *testing.T) {
+			t.Parallel()
+			rng := rand.New(rand.NewPCG(uint64(n), 16+uint64(version)))
 			w := newWorld(t, worldOptions{terminals: 1, version: version})
 			var last tally
 			for r := range repeats(n) {
@@ -352,7 +368,9 @@ func TestCashierActsDuringEachStep(t *testing.T) {
 					t.Logf("odoo %d, %s: order %d %s, x_compago_state %s, %.2f paid of %.2f, %d lines; the cashier reads %q",
 						version, step.name, id, o.State, o.Flag, o.AmountPaid, o.Total, len(byOrder[id]), o.Message)
 					last = w.checkInvariants()
+					mu.Lock()
 					runs++
+					mu.Unlock()
 					if step.parks {
 						if _, ok := w.parkedOrders()[id]; !ok {
 							t.Errorf("odoo %d, %s: order %d's charge is not parked for a human (the order changed under it); the cashier reads %q",
@@ -365,14 +383,10 @@ func TestCashierActsDuringEachStep(t *testing.T) {
 				}
 			}
 			w.logFelt()
+			mu.Lock()
 			total.add(last)
+			mu.Unlock()
 		})
-	}
-	total.Runs = runs
-	report("cashier acts during each step on Odoo 17, 18, 19 (cancel while created, pending, add_payment held; ask again; cash paid or total lowered under a pending card)",
-		command("TestCashierActsDuringEachStep"), total)
-	if total.Lost != 0 || total.Duplicated != 0 {
-		t.Errorf("lost %d, duplicated %d: want 0 and 0", total.Lost, total.Duplicated)
 	}
 }
 
@@ -413,10 +427,24 @@ func removeJournal(t *testing.T, path string) {
 // externalId Compago already has.
 func TestJournalRestoredOrLostBetweenRuns(t *testing.T) {
 	n := crashRuns(t)
-	runs := 0
-	var total tally
+	var (
+		mu    sync.Mutex
+		total tally
+		runs  int
+	)
+	// The versions run side by side (each its own world; they mostly
+	// wait), so the sum is reported once they all have ended.
+	t.Cleanup(func() {
+		total.Runs = runs
+		report("journal restored from a backup taken while cards were pending, or lost, between runs, on Odoo 17, 18, 19",
+			command("TestJournalRestoredOrLostBetweenRuns"), total)
+		if total.Lost != 0 || total.Duplicated != 0 {
+			t.Errorf("lost %d, duplicated %d: want 0 and 0", total.Lost, total.Duplicated)
+		}
+	})
 	for _, version := range []int{17, 18, 19} {
 		t.Run(fmt.Sprintf("odoo%d", version), func(t *testing.T) {
+			t.Parallel()
 			w := newWorld(t, worldOptions{terminals: 3, version: version})
 			backup := filepath.Join(t.TempDir(), "backup.db")
 			var last tally
@@ -473,7 +501,9 @@ func TestJournalRestoredOrLostBetweenRuns(t *testing.T) {
 							version, what, cancelled, o.Flag, o.Message)
 					}
 					last = w.checkInvariants()
+					mu.Lock()
 					runs++
+					mu.Unlock()
 					if t.Failed() {
 						t.Fatalf("repeat %d, odoo %d, journal %s: an invariant broke (orders %d, %d, %d); daemon logs in %s",
 							r, version, what, full, partial, cancelled, w.dir)
@@ -481,13 +511,9 @@ func TestJournalRestoredOrLostBetweenRuns(t *testing.T) {
 				}
 			}
 			w.logFelt()
+			mu.Lock()
 			total.add(last)
+			mu.Unlock()
 		})
-	}
-	total.Runs = runs
-	report("journal restored from a backup taken while cards were pending, or lost, between runs, on Odoo 17, 18, 19",
-		command("TestJournalRestoredOrLostBetweenRuns"), total)
-	if total.Lost != 0 || total.Duplicated != 0 {
-		t.Errorf("lost %d, duplicated %d: want 0 and 0", total.Lost, total.Duplicated)
 	}
 }
