@@ -80,7 +80,7 @@ func TestBenchAgainstRealOdoo(t *testing.T) {
 		t.Skip("a real Odoo and a few seconds of load")
 	}
 	odootest.Each(t, func(t *testing.T, version string) {
-		o := odootest.Start(t, version, odootest.Options{})
+		o := odootest.Start(t, version, odootest.Options{Shared: true})
 		file := writeRealOdooConfig(t, o, t.TempDir())
 		bench := func(extra ...string) (string, error) {
 			var out, errOut bytes.Buffer

@@ -33,8 +33,11 @@ func realOdooConfig(t *testing.T, dir string, o *odootest.Odoo, compagoURL, logi
 // administrator, against the administrator it warns and says what to run.
 // Setup run again makes neither a second user nor a second key.
 func TestRealOdooSetupMakesTheDedicatedUserAndDoctorWarnsAboutAnAdministrator(t *testing.T) {
+	odootest.Require(t)
+	t.Parallel() // the real-Odoo tests share odootest's servers, which bound them
 	odootest.Each(t, func(t *testing.T, version string) {
-		o := odootest.Start(t, version, odootest.Options{})
+		t.Parallel()
+		o := odootest.Start(t, version, odootest.Options{Shared: true})
 		cs := httptest.NewServer(compagosim.New(compagosim.Options{}))
 		t.Cleanup(cs.Close)
 		dir := t.TempDir()
