@@ -155,7 +155,7 @@ func strayLines(w *world, byIntent map[string][]PaymentLine, accounted map[int64
 	}
 	var out []Discrepancy
 	for _, l := range sortedLines(w.lines) {
-		if accounted[l.ID] || l.MethodID != w.methodID {
+		if accounted[l.ID] || !w.methodIDs[l.MethodID] {
 			continue
 		}
 		if journaled[l.TransactionID] {

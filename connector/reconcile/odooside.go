@@ -29,9 +29,26 @@ func (r *Reconciler) readOdoo(ctx context.Context, w *world, since time.Time) er
 	if err != nil {
 		return fmt.Errorf("reconcile: %w", err)
 	}
-	w.methodID = id
+	w.methodIDs = map[int64]bool{id: true}
+	// With the addon, a POS records a charge under the Compago method the
+	// cashier chose (one per terminal): those lines are Compago's too. A
+	// search on a selection value Odoo does not have finds nothing.
+	var terminals []struct {
+		ID int64 `json:"id"`
+	}
+	if err := r.odoo.SearchRead(ctx, "pos.payment.method", odoo.Cond("use_payment_terminal", "=", "compago"),
+		odoo.Query{Fields: []string{"id"}}, &terminals); err != nil {
+		return fmt.Errorf("reconcile: read the Compago terminal methods: %w", err)
+	}
+	ids := []int64{id}
+	for _, m := range terminals {
+		if !w.methodIDs[m.ID] {
+			w.methodIDs[m.ID] = true
+			ids = append(ids, m.ID)
+		}
+	}
 	w.lines = map[int64]PaymentLine{}
-	domain := odoo.Cond("payment_method_id", "=", id)
+	domain := odoo.Cond("payment_method_id", "in", ids)
 	if !since.IsZero() {
 		domain = odoo.And(domain, odoo.Cond("payment_date", ">=", odoo.FormatDateTime(since)))
 	}

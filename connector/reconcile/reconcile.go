@@ -112,14 +112,14 @@ func (r *Reconciler) Run(ctx context.Context, since, now time.Time) (*Report, er
 
 // world is everything the checks look at, read once.
 type world struct {
-	attempts map[int64]journal.Attempt // by attempt id
-	methodID int64                     // the Compago pos.payment.method
-	lines    map[int64]PaymentLine     // by pos.payment id
-	orders   map[int64]orderInfo       // by pos.order id
-	flagged  []int64                   // orders flagged requested, pending or cancel_requested
-	latest   map[int64]journal.Attempt // flagged order -> its latest attempt (absent: none)
-	foreign  map[int64]string          // flagged order -> why its intent id is not one of ours
-	intents  map[string]intentInfo     // with refresh: by intent id
+	attempts  map[int64]journal.Attempt // by attempt id
+	methodIDs map[int64]bool            // the Compago pos.payment.methods: the configured one, and the addon's terminal methods
+	lines     map[int64]PaymentLine     // by pos.payment id
+	orders    map[int64]orderInfo       // by pos.order id
+	flagged   []int64                   // orders flagged requested, pending or cancel_requested
+	latest    map[int64]journal.Attempt // flagged order -> its latest attempt (absent: none)
+	foreign   map[int64]string          // flagged order -> why its intent id is not one of ours
+	intents   map[string]intentInfo     // with refresh: by intent id
 }
 
 type orderInfo struct {

@@ -42,7 +42,7 @@ STATE = 'x_compago_state'
 COMPAGO_FIELDS = ('x_compago_state', 'x_compago_terminal', 'x_compago_amount', 'x_compago_intent_id',
                   'x_compago_external_id', 'x_compago_deeplink', 'x_compago_message', 'x_compago_payment_uuid')
 # Only the daemon (and the addon's own methods) write these.
-DAEMON_FIELDS = ('x_compago_intent_id', 'x_compago_external_id', 'x_compago_deeplink',
+DAEMON_FIELDS = ('x_compago_intent_id', 'x_compago_external_id', 'x_compago_deeplink', 'compago_payment_method_id',
                  'x_compago_message', 'x_compago_payment_uuid')
 # The states anyone with write access on the order may set.
 USER_STATES = ('requested', 'cancel_requested')
@@ -54,6 +54,13 @@ UUID_RE = re.compile(r'^[A-Za-z0-9-]{1,64}$')
 
 class PosOrder(models.Model):
     _inherit = 'pos.order'
+
+    # The Compago method the cashier sent the latest request with (one
+    # method per terminal): the charge is recorded under it, whatever
+    # method the daemon is configured with, so the POS's line and Odoo's
+    # agree. Written by compago_send only.
+    compago_payment_method_id = fields.Many2one(
+        'pos.payment.method', string="Compago method", readonly=True, copy=False)
 
     # ---- who may write the daemon's fields ----------------------------
 
@@ -191,6 +198,7 @@ class PosOrder(models.Model):
             raise UserError(_("A Compago payment is already in progress for this order: cancel it first."))
         order.sudo().write({
             STATE: 'requested',
+            'compago_payment_method_id': method.id,
             'x_compago_amount': amount,
             'x_compago_terminal': method.compago_terminal or False,
             'x_compago_payment_uuid': payment_uuid,
@@ -249,25 +257,39 @@ class PosOrder(models.Model):
         currency = order.currency_id
         amount = currency.round(amount)
         method = self.env['pos.payment.method'].sudo().browse(method_id).exists()
+        chosen = order.compago_payment_method_id
+        if chosen and chosen.use_payment_terminal == 'compago' and chosen in order.config_id.payment_method_ids:
+            # The cashier's Compago method (compago_send checked it), not
+            # the one the daemon is configured with.
+            method = chosen
         if not method:
             raise UserError(_("The payment method of this Compago payment does not exist."))
 
         line = self.env['pos.payment'].sudo().search([('compago_intent_id', '=', intent)])
+        adopted = False
         if not line:
             # A line the daemon added with add_payment before the addon was
-            # installed (or a call of that time committing late) carries the
-            # intent only as its transaction id: it is this payment's line.
+            # installed or seen (or a call of that time committing late)
+            # carries the intent only as its transaction id, under the
+            # daemon's method: it is this payment's line, whatever method.
             line = order.payment_ids.filtered(
-                lambda p: p.transaction_id == intent and not p.compago_intent_id and p.payment_method_id == method
+                lambda p: p.transaction_id == intent and not p.compago_intent_id
                 and not float_compare(p.amount, amount, precision_rounding=currency.rounding))[:1]
             if line:
                 line.write({'compago_intent_id': intent})
+                adopted = True
         created = False
         if line:
             if line.pos_order_id != order:
                 raise UserError(_("This Compago payment is already recorded on another order (%(order)s).",
                                   order=line.pos_order_id.name))
-            if line.payment_method_id != method or float_compare(line.amount, amount, precision_rounding=currency.rounding):
+            # Under another Compago method it is still this charge's line
+            # (the daemon recorded it with add_payment under its configured
+            # method before it saw the addon); under another amount, or a
+            # method that is not Compago, it is not, and a human decides.
+            other_method = line.payment_method_id != method and not adopted and \
+                line.payment_method_id.use_payment_terminal != 'compago'
+            if other_method or float_compare(line.amount, amount, precision_rounding=currency.rounding):
                 raise UserError(_("A payment line carries this Compago intent but not its method or amount."))
         else:
             if float_compare(amount, 0.0, precision_rounding=currency.rounding) <= 0:

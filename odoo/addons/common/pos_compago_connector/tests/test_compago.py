@@ -27,13 +27,19 @@ class TestCompago(TransactionCase):
         cls.method = env['pos.payment.method'].create({
             'name': 'Compago test', 'journal_id': journal.id, 'use_payment_terminal': 'compago',
             'compago_terminal': 'TERMINAL-001', 'company_id': cls.company.id})
+        # A second terminal with its own method (one method per terminal).
+        journal2 = env['account.journal'].create({
+            'name': 'Compago test 2', 'code': 'CPG2', 'type': 'bank', 'company_id': cls.company.id})
+        cls.method2 = env['pos.payment.method'].create({
+            'name': 'Compago test 2', 'journal_id': journal2.id, 'use_payment_terminal': 'compago',
+            'compago_terminal': 'TERMINAL-002', 'company_id': cls.company.id})
         cash_journal = env['account.journal'].create({
             'name': 'Compago test cash', 'code': 'CPGC', 'type': 'cash', 'company_id': cls.company.id})
         cls.cash = env['pos.payment.method'].create({
             'name': 'Cash test', 'journal_id': cash_journal.id, 'company_id': cls.company.id})
         cls.config = env['pos.config'].create({
             'name': 'Compago test shop',
-            'payment_method_ids': [(6, 0, (cls.method | cls.cash).ids)],
+            'payment_method_ids': [(6, 0, (cls.method | cls.method2 | cls.cash).ids)],
         })
         cls.config.open_ui()
         cls.session = cls.config.current_session_id
@@ -102,6 +108,38 @@ class TestCompago(TransactionCase):
         with self.assertRaisesRegex(UserError, 'more than what is due'):
             Order.compago_send(order.id, {'amount': 40.01, 'payment_method_id': self.method.id})
         self.assertEqual(Order.compago_send(order.id, {'amount': 40, 'payment_method_id': self.method.id})['state'], 'requested')
+
+    def test_record_uses_the_method_the_cashier_chose(self):
+        # One method per terminal: the cashier sends with the second
+        # terminal's method; the daemon knows one configured method. The
+        # charge is recorded under the cashier's method, once, so the POS's
+        # line and Odoo's agree.
+        order = self.new_order(100)
+        self.env['pos.order'].with_user(self.cashier).compago_send(
+            order.id, {'amount': 100.0, 'payment_method_id': self.method2.id})
+        self.assertEqual(order.x_compago_terminal, 'TERMINAL-002')
+        intent = str(uuidlib.uuid4())
+        self.record(order, intent, 100.0)
+        self.record(order, intent, 100.0)
+        lines = order.payment_ids.filtered('compago_intent_id')
+        self.assertEqual(len(lines), 1)
+        self.assertEqual(lines.payment_method_id, self.method2)
+
+    def test_a_line_added_before_the_addon_is_adopted_whatever_its_method(self):
+        # The daemon recorded with add_payment under its configured method
+        # (it had not seen the addon yet) and its answer was lost; the next
+        # try goes through the addon, with the cashier's method on the
+        # order: the existing line is this charge, no second one.
+        order = self.new_order(100)
+        self.env['pos.order'].with_user(self.cashier).compago_send(
+            order.id, {'amount': 100.0, 'payment_method_id': self.method2.id})
+        intent = str(uuidlib.uuid4())
+        order.add_payment({'pos_order_id': order.id, 'amount': 100.0, 'payment_method_id': self.method.id,
+                           'transaction_id': intent, 'payment_status': 'done'})
+        self.record(order, intent, 100.0)
+        lines = order.payment_ids.filtered(lambda p: p.transaction_id == intent)
+        self.assertEqual(len(lines), 1, "the line added before is this charge's line")
+        self.assertEqual(lines.compago_intent_id, intent)
 
     def test_send_refused_on_closed_session(self):
         order = self.new_order(100)
