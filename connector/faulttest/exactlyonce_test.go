@@ -320,21 +320,8 @@ func (w *world) parkedOrders() map[int64]journal.Attempt {
 // Odoo 17, 18 and 19.
 func TestCashierActsDuringEachStep(t *testing.T) {
 	n := crashRuns(t)
-	var (
-		mu    sync.Mutex
-		total tally
-		runs  int
-	)
-	// The versions run side by side (each its own world; they mostly
-	// wait), so the sum is reported once they all have ended.
-	t.Cleanup(func() {
-		total.Runs = runs
-		report("cashier acts during each step on Odoo 17, 18, 19 (cancel while created, pending, add_payment held; ask again; cash paid or total lowered under a pending card)",
-			command("TestCashierActsDuringEachStep"), total)
-		if total.Lost != 0 || total.Duplicated != 0 {
-			t.Errorf("lost %d, duplicated %d: want 0 and 0", total.Lost, total.Duplicated)
-		}
-	})
+	sum := sumOverVersions(t, "cashier acts during each step on Odoo 17, 18, 19 (cancel while created, pending, add_payment held; ask again; cash paid or total lowered under a pending card)",
+		command("TestCashierActsDuringEachStep"))
 	for _, version := range []int{17, 18, 19} {
 		t.Run(fmt.Sprintf("odoo%d", version), func(t *testing.T) {
 			t.Parallel()
@@ -368,9 +355,7 @@ func TestCashierActsDuringEachStep(t *testing.T) {
 					t.Logf("odoo %d, %s: order %d %s, x_compago_state %s, %.2f paid of %.2f, %d lines; the cashier reads %q",
 						version, step.name, id, o.State, o.Flag, o.AmountPaid, o.Total, len(byOrder[id]), o.Message)
 					last = w.checkInvariants()
-					mu.Lock()
-					runs++
-					mu.Unlock()
+					sum.run()
 					if step.parks {
 						if _, ok := w.parkedOrders()[id]; !ok {
 							t.Errorf("odoo %d, %s: order %d's charge is not parked for a human (the order changed under it); the cashier reads %q",
@@ -383,9 +368,7 @@ func TestCashierActsDuringEachStep(t *testing.T) {
 				}
 			}
 			w.logFelt()
-			mu.Lock()
-			total.add(last)
-			mu.Unlock()
+			sum.add(last)
 		})
 	}
 }
@@ -427,21 +410,8 @@ func removeJournal(t *testing.T, path string) {
 // externalId Compago already has.
 func TestJournalRestoredOrLostBetweenRuns(t *testing.T) {
 	n := crashRuns(t)
-	var (
-		mu    sync.Mutex
-		total tally
-		runs  int
-	)
-	// The versions run side by side (each its own world; they mostly
-	// wait), so the sum is reported once they all have ended.
-	t.Cleanup(func() {
-		total.Runs = runs
-		report("journal restored from a backup taken while cards were pending, or lost, between runs, on Odoo 17, 18, 19",
-			command("TestJournalRestoredOrLostBetweenRuns"), total)
-		if total.Lost != 0 || total.Duplicated != 0 {
-			t.Errorf("lost %d, duplicated %d: want 0 and 0", total.Lost, total.Duplicated)
-		}
-	})
+	sum := sumOverVersions(t, "journal restored from a backup taken while cards were pending, or lost, between runs, on Odoo 17, 18, 19",
+		command("TestJournalRestoredOrLostBetweenRuns"))
 	for _, version := range []int{17, 18, 19} {
 		t.Run(fmt.Sprintf("odoo%d", version), func(t *testing.T) {
 			t.Parallel()
@@ -501,9 +471,7 @@ func TestJournalRestoredOrLostBetweenRuns(t *testing.T) {
 							version, what, cancelled, o.Flag, o.Message)
 					}
 					last = w.checkInvariants()
-					mu.Lock()
-					runs++
-					mu.Unlock()
+					sum.run()
 					if t.Failed() {
 						t.Fatalf("repeat %d, odoo %d, journal %s: an invariant broke (orders %d, %d, %d); daemon logs in %s",
 							r, version, what, full, partial, cancelled, w.dir)
@@ -511,9 +479,41 @@ func TestJournalRestoredOrLostBetweenRuns(t *testing.T) {
 				}
 			}
 			w.logFelt()
-			mu.Lock()
-			total.add(last)
-			mu.Unlock()
+			sum.add(last)
 		})
 	}
+}
+
+// versionSum adds up the tallies of a test's versions, which run side by
+// side (each its own world; they mostly wait), and reports the sum once
+// they all have ended.
+type versionSum struct {
+	mu    sync.Mutex
+	total tally
+}
+
+func sumOverVersions(t *testing.T, name, command string) *versionSum {
+	s := &versionSum{}
+	t.Cleanup(func() {
+		report(name, command, s.total)
+		if s.total.Lost != 0 || s.total.Duplicated != 0 {
+			t.Errorf("lost %d, duplicated %d: want 0 and 0", s.total.Lost, s.total.Duplicated)
+		}
+	})
+	return s
+}
+
+// run counts one run.
+func (s *versionSum) run() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.total.Runs++
+}
+
+// add adds a version's tally, its runs counted by run.
+func (s *versionSum) add(last tally) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	last.Runs = 0
+	s.total.add(last)
 }
