@@ -359,3 +359,32 @@ class TestAttackCashier(base.TestCompago):
             err = e
         self.assertIsNone(err, "the retry of a recorded charge is refused: %s" % err)
         self.assertEqual(len(self.intent_lines(order, 'pi_lost_answer')), 1)
+
+    def test_pos_sync_sending_back_the_chosen_method_is_not_refused(self):
+        """Not an attack, the 18 POS: pos.order's POS data is every field
+        (no _load_pos_data_fields of its own), and the POS sends back every
+        stored field it holds, compago_payment_method_id included (False,
+        or the method of its Send). That sync must go through (the field is
+        dropped like the x_compago_* ones), or the cashier cannot validate
+        the order."""
+        if MAJOR < 18:
+            self.skipTest("17's sync sends its own list of fields")
+        order = self.new_order(100)
+        Order = self.env['pos.order'].with_user(self.cashier)
+        Order.compago_send(order.id, {'amount': 100, 'payment_method_id': self.method.id})
+        order.with_user(self.daemon).write({'x_compago_state': 'pending', 'x_compago_intent_id': 'pi_sendback'})
+        self.record(order, 'pi_sendback', 100)
+        for value in (False, self.method.id, self.cash.id):
+            data = {
+                'uuid': order.uuid, 'name': order.pos_reference, 'session_id': self.session.id,
+                'state': 'draft', 'amount_total': order.amount_total, 'amount_tax': 0.0,
+                'amount_paid': 100.0, 'amount_return': 0.0, 'access_token': order.access_token,
+                'lines': [], 'payment_ids': [], 'compago_payment_method_id': value,
+            }
+            err = None
+            try:
+                Order.sync_from_ui([data])
+            except (UserError, AccessError) as e:
+                err = e
+            self.assertIsNone(err, "the POS's sync with compago_payment_method_id=%r is refused: %s" % (value, err))
+            self.assertEqual(order.compago_payment_method_id, self.method, "the POS's sync changed the chosen method")
