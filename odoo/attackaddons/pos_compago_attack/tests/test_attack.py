@@ -388,3 +388,26 @@ class TestAttackCashier(base.TestCompago):
                 err = e
             self.assertIsNone(err, "the POS's sync with compago_payment_method_id=%r is refused: %s" % (value, err))
             self.assertEqual(order.compago_payment_method_id, self.method, "the POS's sync changed the chosen method")
+
+    def test_attack_cash_line_rewritten_to_the_compago_method(self):
+        """The cashier adds a cash line (allowed), then moves it to the
+        Compago method: pos.payment.write by the web client's RPC, or on
+        18/19 the sync's (1, id, vals) on the order's own line. The guard
+        looks at the line before the write (cash): the order now shows a
+        card payment no card paid."""
+        for how in ('write', 'sync'):
+            if how == 'sync' and MAJOR < 18:
+                continue
+            order = self.new_order(100)
+            line = self.env['pos.payment'].with_user(self.cashier).create({
+                'pos_order_id': order.id, 'amount': 100, 'payment_method_id': self.cash.id,
+                'transaction_id': 'forged-by-%s' % how, 'payment_date': fields.Datetime.now()})
+            try:
+                if how == 'write':
+                    line.with_user(self.cashier).write({'payment_method_id': self.method.id})
+                else:
+                    self.sync18(order, [(1, line.id, {'payment_method_id': self.method.id})], state='draft',
+                                amount_paid=100.0)
+            except (UserError, AccessError):
+                pass
+            self.assertFalse(self.compago_lines(order), "a cash line became a Compago card line (%s)" % how)
