@@ -136,7 +136,11 @@ func (e *Engine) recordViaAddon(ctx context.Context, a journal.Attempt) (int64, 
 		"external_id":       a.ExternalID,
 		"amount":            odoo.Amount(a.Amount),
 		"payment_method_id": methodID,
-		"message":           e.say.Paid(a.Amount, max(o.AmountTotal.Centavos()-o.AmountPaid.Centavos()-a.Amount, 0)),
+		// The terminal it was routed to ("" unrouted): the addon records
+		// the charge under that terminal's Compago method, not the method
+		// of a newer request on the order.
+		"terminal": a.Terminal,
+		"message":  e.say.Paid(a.Amount, max(o.AmountTotal.Centavos()-o.AmountPaid.Centavos()-a.Amount, 0)),
 	}
 	var res addonRecord
 	err = e.odoo.Execute(callCtx, odoo.Call{

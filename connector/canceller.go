@@ -46,6 +46,15 @@ func (e *Engine) cancelRequested(ctx context.Context, o order, readStart time.Ti
 	case journal.Cancelling:
 		return nil
 	case journal.Confirmed:
+		if latest.Attention {
+			// Parked for a human: its sync fails until one acts, and the
+			// cashier's flag would stay over a charged card. Show again
+			// what the order showed before the cancel: the card is
+			// charged and the back office must act (not "being recorded").
+			return e.odoo.Write(ctx, "pos.order", []int64{o.ID}, map[string]any{
+				e.cfg.Fields.State: StatePending, e.cfg.Fields.Message: e.say.Attention(latest.LastError),
+			})
+		}
 		return e.setMessage(ctx, latest.ID, journal.Confirmed, "charged_before_cancel", e.say.AlreadyConfirmed(latest.Amount))
 	case journal.Recorded:
 		if synced {

@@ -92,6 +92,12 @@ func checkAttempt(w *world, a journal.Attempt, lines []PaymentLine, p checkParam
 		if l.OrderID != a.OrderID {
 			add(PaymentLineOnOtherOrder, l.ID, "payment line %d of intent %s is on order %d, the attempt is for order %d", l.ID, a.IntentID, l.OrderID, a.OrderID)
 		}
+		if charged(a) && !w.methodIDs[l.MethodID] {
+			// Amounts may match and the order look paid, but the card's
+			// money is counted under another method (cash, a cashier's line
+			// given the intent's id).
+			add(PaymentLineOtherMethod, l.ID, "payment line %d of intent %s (%s) is under payment method %d, not a Compago method: the card's money is counted as something else", l.ID, a.IntentID, l.Amount, l.MethodID)
+		}
 		if !charged(a) {
 			add(PaymentLineWithoutCharge, l.ID, "payment line %d (%s) credits an intent the journal holds as %s, not charged", l.ID, l.Amount, a.State)
 		}

@@ -20,6 +20,7 @@
 //	duplicate_payment_line        several pos.payment for one intent
 //	amount_mismatch               payment lines (or Compago) say another amount than the journal
 //	payment_line_on_other_order   the intent's pos.payment is on another order than its attempt's
+//	payment_line_other_method     the charged intent's pos.payment is not under a Compago method (e.g. cash)
 //	outcome_unknown               state unknown, or a write-ahead without Compago's answer past the grace period
 //	order_left_flagged            requested/pending/cancel_requested while the last attempt is over, or absent
 //	needs_attention               parked by the daemon for a human

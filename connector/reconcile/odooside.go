@@ -37,7 +37,8 @@ func (r *Reconciler) readOdoo(ctx context.Context, w *world, since time.Time) er
 		ID int64 `json:"id"`
 	}
 	if err := r.odoo.SearchRead(ctx, "pos.payment.method", odoo.Cond("use_payment_terminal", "=", "compago"),
-		odoo.Query{Fields: []string{"id"}}, &terminals); err != nil {
+		// Archived ones too: a retired terminal's lines stay Compago's.
+		odoo.Query{Fields: []string{"id"}, Context: map[string]any{"active_test": false}}, &terminals); err != nil {
 		return fmt.Errorf("reconcile: read the Compago terminal methods: %w", err)
 	}
 	ids := []int64{id}

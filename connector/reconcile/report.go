@@ -26,6 +26,10 @@ const (
 	AmountMismatch Kind = "amount_mismatch"
 	// The payment line of an intent sits on another order than its attempt's.
 	PaymentLineOnOtherOrder Kind = "payment_line_on_other_order"
+	// The payment line of a charged intent is not under a Compago payment
+	// method (the configured one or the addon's terminal methods): the
+	// card's money is counted as cash, or as another method's.
+	PaymentLineOtherMethod Kind = "payment_line_other_method"
 	// The intent may exist and its outcome is not known: state unknown, or
 	// a write-ahead without Compago's answer for longer than the grace period.
 	OutcomeUnknown Kind = "outcome_unknown"

@@ -402,7 +402,7 @@ func driveClient(t *testing.T, o *odootest.Odoo, url string) {
 		mustOK(t, p, "the paid projection", c.Write(ctx, "pos.order", []int64{id}, map[string]any{fields.State: connector.StatePaid}))
 		// reconcile
 		mustOK(t, p, "reconcile's terminal methods (a selection value Odoo lacks without the addon)", c.SearchRead(ctx, "pos.payment.method",
-			odoo.Cond("use_payment_terminal", "=", "compago"), odoo.Query{Fields: []string{"id"}}, &rows))
+			odoo.Cond("use_payment_terminal", "=", "compago"), odoo.Query{Fields: []string{"id"}, Context: map[string]any{"active_test": false}}, &rows))
 		mustOK(t, p, "reconcile's lines", c.SearchRead(ctx, "pos.payment", odoo.Cond("transaction_id", "in", []string{intent, "pi_none"}),
 			odoo.Query{Fields: []string{"id", "pos_order_id", "payment_method_id", "amount", "transaction_id", "payment_date"}, Order: "id asc"}, &rows))
 		mustOK(t, p, "reconcile's orders", c.SearchRead(ctx, "pos.order", odoo.Cond("id", "in", []int64{id}),

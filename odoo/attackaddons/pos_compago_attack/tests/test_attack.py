@@ -223,3 +223,191 @@ class TestAttackCashier(base.TestCompago):
         self.assertIsNone(err, "the back office cannot refund a card-paid order: %s" % err)
         self.assertFalse(refund.x_compago_state, "the refund order says it was paid with Compago")
         self.assertFalse(refund.x_compago_intent_id, "the refund order carries the original's intent id")
+
+    # ---- the cashier's chosen Compago method (compago_payment_method_id) ----
+
+    def intent_lines(self, order, intent):
+        return order.payment_ids.filtered(lambda p: p.compago_intent_id == intent or p.transaction_id == intent)
+
+    def test_attack_cash_line_with_the_pending_intent_is_taken_as_the_card_line(self):
+        """The pending intent's id is readable (compago_status). The cashier
+        adds a cash line of the charge's amount carrying that id as its
+        transaction id (pos.payment.create; 18/19 also through the sync).
+        When the card is charged, the daemon's record takes the cash line
+        as the charge's line ("a line added before the addon"): Odoo shows
+        cash for money the card paid, and the drawer counts cash the
+        cashier can pocket."""
+        order = self.new_order(100)
+        Order = self.env['pos.order'].with_user(self.cashier)
+        Order.compago_send(order.id, {'amount': 100, 'payment_method_id': self.method.id})
+        order.with_user(self.daemon).write({'x_compago_state': 'pending', 'x_compago_intent_id': 'pi_cashsteer'})
+        intent = Order.compago_status([order.id])[0]['intent_id']
+        vals = {'amount': 100, 'payment_method_id': self.cash.id, 'transaction_id': intent,
+                'payment_date': fields.Datetime.now()}
+        try:
+            self.env['pos.payment'].with_user(self.cashier).create(dict(vals, pos_order_id=order.id))
+        except (UserError, AccessError):
+            pass
+        try:
+            self.record(order, intent, 100)
+        except UserError:
+            pass  # refused: a human decides, the card's money is not cash
+        for line in order.payment_ids.filtered(lambda p: p.compago_intent_id == intent):
+            self.assertEqual(line.payment_method_id.use_payment_terminal, 'compago',
+                             "the card's charge is recorded as the cashier's %s line" % line.payment_method_id.name)
+
+    def test_attack_late_charge_of_terminal_a_is_recorded_under_method_b(self):
+        """The cashier sends 40 with terminal 1's method, cancels, and sends
+        60 with terminal 2's method. The cancel lost the race: terminal 1's
+        40 was charged and is recorded late. compago_payment_method_id now
+        says terminal 2's method: terminal 1's charge lands in terminal 2's
+        journal (the settlement of neither terminal matches Odoo)."""
+        for daemon_wrote_new_intent in (True, False):
+            order = self.new_order(100)
+            Order = self.env['pos.order'].with_user(self.cashier)
+            Order.compago_send(order.id, {'amount': 40, 'payment_method_id': self.method.id})
+            order.with_user(self.daemon).write({'x_compago_state': 'pending', 'x_compago_intent_id': 'pi_a_%s' % daemon_wrote_new_intent})
+            Order.compago_cancel(order.id)
+            order.with_user(self.daemon).write({'x_compago_state': 'cancelled'})
+            Order.compago_send(order.id, {'amount': 60, 'payment_method_id': self.method2.id})
+            if daemon_wrote_new_intent:
+                order.with_user(self.daemon).write({'x_compago_state': 'pending', 'x_compago_intent_id': 'pi_b'})
+            # The daemon says which terminal it charged on (its attempt's).
+            self.record(order, 'pi_a_%s' % daemon_wrote_new_intent, 40, terminal='TERMINAL-001')
+            line = self.intent_lines(order, 'pi_a_%s' % daemon_wrote_new_intent)
+            self.assertEqual(line.payment_method_id, self.method,
+                             "terminal 1's charge is recorded under %s (new intent written: %s)"
+                             % (line.payment_method_id.name, daemon_wrote_new_intent))
+
+    def test_attack_request_written_by_hand_keeps_the_old_method(self):
+        """The cashier sends with terminal 2's method, cancels, then writes
+        the request by hand (x_compago_state = requested is a user state)
+        routed to terminal 1. The charge on terminal 1 is recorded under
+        terminal 2's method, the one compago_send stored last."""
+        order = self.new_order(100)
+        Order = self.env['pos.order'].with_user(self.cashier)
+        Order.compago_send(order.id, {'amount': 100, 'payment_method_id': self.method2.id})
+        order.with_user(self.daemon).write({'x_compago_state': 'pending', 'x_compago_intent_id': 'pi_hand_1'})
+        Order.compago_cancel(order.id)
+        order.with_user(self.daemon).write({'x_compago_state': 'cancelled'})
+        try:
+            order.with_user(self.cashier).write({'x_compago_state': 'requested', 'x_compago_amount': 100,
+                                                 'x_compago_terminal': 'TERMINAL-001'})
+        except (UserError, AccessError):
+            return
+        order.with_user(self.daemon).write({'x_compago_state': 'pending', 'x_compago_intent_id': 'pi_hand_2'})
+        self.record(order, 'pi_hand_2', 100)
+        line = self.intent_lines(order, 'pi_hand_2')
+        self.assertNotEqual(line.payment_method_id, self.method2,
+                            "a charge on TERMINAL-001 is recorded under terminal 2's method")
+
+    def test_attack_cashier_writes_the_chosen_method(self):
+        """compago_payment_method_id through write, create and copy by the
+        cashier, and through the POS's sync: none of them sets it."""
+        order = self.new_order(100)
+        with self.assertRaises(AccessError):
+            order.with_user(self.cashier).write({'compago_payment_method_id': self.cash.id})
+        with self.assertRaises(AccessError):
+            self.new_order(100).with_user(self.cashier).copy({'compago_payment_method_id': self.cash.id})
+        Order = self.env['pos.order'].with_user(self.cashier)
+        Order.compago_send(order.id, {'amount': 100, 'payment_method_id': self.method.id})
+        if MAJOR >= 18:
+            data = {
+                'uuid': order.uuid, 'name': order.pos_reference, 'session_id': self.session.id,
+                'state': 'draft', 'amount_total': order.amount_total, 'amount_tax': 0.0,
+                'amount_paid': 0.0, 'amount_return': 0.0, 'access_token': order.access_token,
+                'lines': [], 'payment_ids': [], 'compago_payment_method_id': self.cash.id,
+            }
+            try:
+                Order.sync_from_ui([data])
+            except (UserError, AccessError):
+                pass
+        self.assertEqual(order.compago_payment_method_id, self.method)
+        order.with_user(self.daemon).write({'x_compago_state': 'pending', 'x_compago_intent_id': 'pi_chosen'})
+        self.record(order, 'pi_chosen', 100)
+        self.assertEqual(self.intent_lines(order, 'pi_chosen').payment_method_id, self.method)
+
+    def test_attack_retry_after_adopting_a_line_of_the_daemons_own_method(self):
+        """Not an attack, a lost answer: the daemon's configured method is a
+        plain bank method (setup does not make it a terminal method, and
+        the install guide's step 3, "Integrate with Compago", is not done
+        on it) while the cashier sends with a terminal method. Its
+        add_payment line, from before it saw the addon, is adopted by the
+        first record; the answer is lost and the daemon calls again: the
+        line now carries the intent, under the daemon's method, not the
+        cashier's: Odoo refuses, and the cashier reads that Odoo refused a
+        charge that is recorded."""
+        journal = self.env['account.journal'].create({
+            'name': 'Compago daemon', 'code': 'CPGD', 'type': 'bank', 'company_id': self.company.id})
+        daemon_method = self.env['pos.payment.method'].create({
+            'name': 'Compago daemon', 'journal_id': journal.id, 'company_id': self.company.id})
+        # In the point of sale since before its session opened (Odoo
+        # refuses the change while a session is open).
+        self.env.cr.execute("INSERT INTO pos_config_pos_payment_method_rel (pos_config_id, pos_payment_method_id) "
+                            "VALUES (%s, %s)", [self.config.id, daemon_method.id])
+        self.env.invalidate_all()
+        order = self.new_order(100)
+        self.env['pos.order'].with_user(self.cashier).compago_send(
+            order.id, {'amount': 100.0, 'payment_method_id': self.method2.id})
+        order.add_payment({'pos_order_id': order.id, 'amount': 100.0, 'payment_method_id': daemon_method.id,
+                           'transaction_id': 'pi_lost_answer', 'payment_status': 'done'})
+        self.record(order, 'pi_lost_answer', 100.0, payment_method_id=daemon_method.id)
+        err = None
+        try:
+            self.record(order, 'pi_lost_answer', 100.0, payment_method_id=daemon_method.id)
+        except UserError as e:
+            err = e
+        self.assertIsNone(err, "the retry of a recorded charge is refused: %s" % err)
+        self.assertEqual(len(self.intent_lines(order, 'pi_lost_answer')), 1)
+
+    def test_pos_sync_sending_back_the_chosen_method_is_not_refused(self):
+        """Not an attack, the 18 POS: pos.order's POS data is every field
+        (no _load_pos_data_fields of its own), and the POS sends back every
+        stored field it holds, compago_payment_method_id included (False,
+        or the method of its Send). That sync must go through (the field is
+        dropped like the x_compago_* ones), or the cashier cannot validate
+        the order."""
+        if MAJOR < 18:
+            self.skipTest("17's sync sends its own list of fields")
+        order = self.new_order(100)
+        Order = self.env['pos.order'].with_user(self.cashier)
+        Order.compago_send(order.id, {'amount': 100, 'payment_method_id': self.method.id})
+        order.with_user(self.daemon).write({'x_compago_state': 'pending', 'x_compago_intent_id': 'pi_sendback'})
+        self.record(order, 'pi_sendback', 100)
+        for value in (False, self.method.id, self.cash.id):
+            data = {
+                'uuid': order.uuid, 'name': order.pos_reference, 'session_id': self.session.id,
+                'state': 'draft', 'amount_total': order.amount_total, 'amount_tax': 0.0,
+                'amount_paid': 100.0, 'amount_return': 0.0, 'access_token': order.access_token,
+                'lines': [], 'payment_ids': [], 'compago_payment_method_id': value,
+            }
+            err = None
+            try:
+                Order.sync_from_ui([data])
+            except (UserError, AccessError) as e:
+                err = e
+            self.assertIsNone(err, "the POS's sync with compago_payment_method_id=%r is refused: %s" % (value, err))
+            self.assertEqual(order.compago_payment_method_id, self.method, "the POS's sync changed the chosen method")
+
+    def test_attack_cash_line_rewritten_to_the_compago_method(self):
+        """The cashier adds a cash line (allowed), then moves it to the
+        Compago method: pos.payment.write by the web client's RPC, or on
+        18/19 the sync's (1, id, vals) on the order's own line. The guard
+        looks at the line before the write (cash): the order now shows a
+        card payment no card paid."""
+        for how in ('write', 'sync'):
+            if how == 'sync' and MAJOR < 18:
+                continue
+            order = self.new_order(100)
+            line = self.env['pos.payment'].with_user(self.cashier).create({
+                'pos_order_id': order.id, 'amount': 100, 'payment_method_id': self.cash.id,
+                'transaction_id': 'forged-by-%s' % how, 'payment_date': fields.Datetime.now()})
+            try:
+                if how == 'write':
+                    line.with_user(self.cashier).write({'payment_method_id': self.method.id})
+                else:
+                    self.sync18(order, [(1, line.id, {'payment_method_id': self.method.id})], state='draft',
+                                amount_paid=100.0)
+            except (UserError, AccessError):
+                pass
+            self.assertFalse(self.compago_lines(order), "a cash line became a Compago card line (%s)" % how)

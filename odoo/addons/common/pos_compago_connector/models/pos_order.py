@@ -256,12 +256,8 @@ class PosOrder(models.Model):
             raise UserError(_("The order of this Compago payment is not in Odoo any more."))
         currency = order.currency_id
         amount = currency.round(amount)
-        method = self.env['pos.payment.method'].sudo().browse(method_id).exists()
-        chosen = order.compago_payment_method_id
-        if chosen and chosen.use_payment_terminal == 'compago' and chosen in order.config_id.payment_method_ids:
-            # The cashier's Compago method (compago_send checked it), not
-            # the one the daemon is configured with.
-            method = chosen
+        daemon_method = self.env['pos.payment.method'].sudo().browse(method_id).exists()
+        method = order._compago_charge_method(intent, vals) or daemon_method
         if not method:
             raise UserError(_("The payment method of this Compago payment does not exist."))
 
@@ -272,8 +268,11 @@ class PosOrder(models.Model):
             # installed or seen (or a call of that time committing late)
             # carries the intent only as its transaction id, under the
             # daemon's method: it is this payment's line, whatever method.
+            # Only a line of a Compago method or of the daemon's own: a
+            # cash line a cashier gave the intent's id is not the card's.
             line = order.payment_ids.filtered(
                 lambda p: p.transaction_id == intent and not p.compago_intent_id
+                and (p.payment_method_id == daemon_method or p.payment_method_id.use_payment_terminal == 'compago')
                 and not float_compare(p.amount, amount, precision_rounding=currency.rounding))[:1]
             if line:
                 line.write({'compago_intent_id': intent})
@@ -287,7 +286,7 @@ class PosOrder(models.Model):
             # (the daemon recorded it with add_payment under its configured
             # method before it saw the addon); under another amount, or a
             # method that is not Compago, it is not, and a human decides.
-            other_method = line.payment_method_id != method and not adopted and \
+            other_method = line.payment_method_id not in (method | daemon_method) and not adopted and \
                 line.payment_method_id.use_payment_terminal != 'compago'
             if other_method or float_compare(line.amount, amount, precision_rounding=currency.rounding):
                 raise UserError(_("A payment line carries this Compago intent but not its method or amount."))
@@ -354,6 +353,35 @@ class PosOrder(models.Model):
             'order_state': order.state,
             'amount_due': currency.round(order.amount_total - order.amount_paid),
         }
+
+    def _compago_charge_method(self, intent, vals):
+        """The Compago method of the terminal this intent was charged on:
+        the cashier's (compago_send stored it) when it is that terminal's,
+        else the point of sale's one Compago method for that terminal;
+        none known: the caller takes the daemon's configured method.
+
+        The terminal is the daemon's (vals['terminal'], where it routed the
+        intent): the order's x_compago_terminal and method speak for its
+        latest request, and a late charge of an older one (sent with
+        another method, or requested by hand to another terminal) is not
+        theirs. A daemon that does not say falls back on the order's
+        terminal while the charge is the order's latest intent."""
+        self.ensure_one()
+        none = self.env['pos.payment.method']
+        chosen = self.compago_payment_method_id
+        config_methods = self.config_id.payment_method_ids.filtered(lambda m: m.use_payment_terminal == 'compago')
+        if not chosen or chosen not in config_methods:
+            return none  # a request written by hand or through the API, or a method gone: the daemon's
+        latest = self.x_compago_intent_id in (False, intent)
+        terminal = vals.get('terminal') if 'terminal' in vals else (latest and self.x_compago_terminal)
+        if not terminal:
+            # Unrouted (or unknown): the cashier's method, for the latest request only.
+            return chosen if latest else none
+        candidates = config_methods.filtered(lambda m: m.compago_terminal == terminal) or \
+            config_methods.filtered(lambda m: not m.compago_terminal)
+        if chosen in candidates:
+            return chosen
+        return candidates if len(candidates) == 1 else none
 
     def _compago_grace_left(self, line):
         """Seconds until the daemon completes this order itself. Zero for an

@@ -60,6 +60,13 @@ class PosPayment(models.Model):
             del vals['compago_intent_id']
         if vals:
             self._compago_guard()
+            # Nor is another line moved onto a Compago method: the guard
+            # above sees it as it was (cash), the order would then show a
+            # card payment no card paid.
+            if vals.get('payment_method_id') and not self._compago_may(GROUP, SYSTEM):
+                method = self.env['pos.payment.method'].sudo().browse(vals['payment_method_id']).exists()
+                if method.use_payment_terminal == 'compago':
+                    raise AccessError(_("Only the Compago connector records a Compago card payment."))
         return super().write(vals)
 
     def unlink(self):
