@@ -126,7 +126,12 @@ func (s *shop) startDaemon() {
 		SweepSchedule:    "@every 1h",
 		DrainTimeout:     5 * time.Second,
 		OdooTimeout:      30 * time.Second,
-		Logger:           zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel),
+		// A request made again after an attempt ended uncharged (expired,
+		// replaced, cancelled) is held this long in case the ended intent is
+		// charged late (compago.late_charge_grace, default 2 minutes): the
+		// scenarios retry at once and cannot wait minutes.
+		LateChargeGrace: 2 * time.Second,
+		Logger:          zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel),
 	}
 	eng, err := connector.New(cfg, j, s.w.OdooClient(), s.w.CompagoClient())
 	if err != nil {

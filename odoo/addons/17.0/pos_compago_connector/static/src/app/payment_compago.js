@@ -117,9 +117,98 @@ export class PaymentCompago extends PaymentInterface {
         return lines;
     }
 
-    /** After a reload: watch every line sent before. */
+    /**
+     * After a reload or in a browser that never sent it: asks Odoo where
+     * each open order's Compago request is (the POS loads the session's
+     * draft orders from Odoo at start), puts back a waiting line Odoo knows
+     * of and this POS does not (a closed tab, another browser), goes back
+     * to the payment screen of a line that waits, and watches it.
+     */
     async resume() {
+        // Odoo never holds a waiting Compago line: one here at start is
+        // this browser's own, sent before a reload.
+        const held = new Set(
+            this.pos.orders
+                .map((o) => this._waitingLine(o)?.cid)
+                .filter(Boolean)
+        );
+        const ids = [
+            ...new Set(this.pos.orders.filter((o) => o.server_id && !o.finalized).map((o) => o.server_id)),
+        ];
+        if (ids.length) {
+            let statuses = [];
+            try {
+                statuses = await this.env.services.orm.silent.call("pos.order", "compago_status", [
+                    ids,
+                ]);
+            } catch {
+                // Odoo unreachable at start: the lines this browser holds are still watched.
+            }
+            for (const status of statuses) {
+                this._restoreLine(status);
+                this.apply(status);
+            }
+        }
+        // A reload: the cashier who pressed Send in this browser goes back
+        // to that line (the current order's first). A line put back from
+        // Odoo (another browser) is found on its order, without taking
+        // the screen.
+        const line = [this.pos.get_order(), ...this.pos.orders]
+            .map((o) => this._waitingLine(o))
+            .find((l) => l && held.has(l.cid));
+        if (line) {
+            this._showLine(line);
+        }
         this.watch();
+    }
+
+    _restoreLine(status) {
+        const live = ["requested", "pending", "cancel_requested"];
+        if (!status.payment_uuid || !live.includes(status.state) || this._line(status.payment_uuid)) {
+            return;
+        }
+        const order = this.pos.orders.find((o) => o.server_id === status.id);
+        if (!order || order.finalized || order.electronic_payment_in_progress()) {
+            return;
+        }
+        const methods = this.pos.payment_methods.filter((pm) => pm.use_payment_terminal === "compago");
+        const method =
+            methods.find((pm) => pm.compago_terminal && pm.compago_terminal === status.terminal) ||
+            methods[0];
+        if (method?.id !== this.payment_method.id) {
+            return;
+        }
+        const line = order.add_paymentline(method);
+        if (!line) {
+            return;
+        }
+        line.compago_uuid = status.payment_uuid;
+        line.set_amount(status.amount);
+        line.set_payment_status("waitingCard");
+    }
+
+    /** The order's line of this method that waits for the daemon, if any. */
+    _waitingLine(order) {
+        if (!order || order.finalized) {
+            return undefined;
+        }
+        return order.paymentlines.find(
+            (l) =>
+                l.payment_method?.id === this.payment_method.id &&
+                ["waiting", "waitingCard", "waitingCancel"].includes(l.payment_status)
+        );
+    }
+
+    /**
+     * A reloaded POS opens on the product screen: the payment screen of
+     * the line's order, the line selected, where it shows the daemon's word.
+     */
+    _showLine(line) {
+        if (this.pos.get_order() !== line.order) {
+            this.pos.set_order(line.order);
+        }
+        line.order.select_paymentline(line);
+        this.pos.showScreen("PaymentScreen");
     }
 
     /** Polls compago_status every COMPAGO_POLL_MS while a line waits. */
@@ -166,7 +255,13 @@ export class PaymentCompago extends PaymentInterface {
         line.compago = {
             state: status.state,
             message: status.message || "",
-            deeplink: this.payment_method.compago_same_device ? status.deeplink || "" : "",
+            // The app opens the intent that waits for the card: until the
+            // daemon made this request's intent (requested, or held after
+            // an ended one), Odoo still holds the previous intent's link.
+            deeplink:
+                this.payment_method.compago_same_device && status.state === "pending"
+                    ? status.deeplink || ""
+                    : "",
             intent_id: status.intent_id || "",
         };
         if (!FINAL.includes(status.state)) {

@@ -127,6 +127,13 @@ export class PaymentCompago extends PaymentInterface {
      * watches every waiting line.
      */
     async resume() {
+        // Odoo never holds a waiting Compago line: one here at start is
+        // this browser's own, sent before a reload.
+        const held = new Set(
+            this.pos.models["pos.order"].getAll()
+                .map((o) => this._waitingLine(o)?.uuid)
+                .filter(Boolean)
+        );
         const ids = this.pos.models["pos.order"]
             .getAll()
             .filter((o) => typeof o.id === "number" && !o.finalized)
@@ -145,7 +152,40 @@ export class PaymentCompago extends PaymentInterface {
                 this.apply(status);
             }
         }
+        // A reload: the cashier who pressed Send in this browser goes back
+        // to that line (the current order's first). A line put back from
+        // Odoo (another browser) is found on its order, without taking
+        // the screen.
+        const line = [this.pos.get_order(), ...this.pos.models["pos.order"].getAll()]
+            .map((o) => this._waitingLine(o))
+            .find((l) => l && held.has(l.uuid));
+        if (line) {
+            this._showLine(line);
+        }
         this.watch();
+    }
+
+    /** The order's line of this method that waits for the daemon, if any. */
+    _waitingLine(order) {
+        if (!order || order.finalized) {
+            return undefined;
+        }
+        return order.payment_ids.find(
+            (l) =>
+                l.payment_method_id?.id === this.payment_method_id.id &&
+                ["waiting", "waitingCard", "waitingCancel"].includes(l.payment_status)
+        );
+    }
+
+    /**
+     * A reloaded POS opens on the product screen: the payment screen of
+     * the line's order, the line selected, where it shows the daemon's word.
+     */
+    _showLine(line) {
+        const order = line.pos_order_id;
+        this.pos.set_order(order);
+        order.select_paymentline(line);
+        this.pos.showScreen("PaymentScreen", { orderUuid: order.uuid });
     }
 
     _restoreLine(status) {
@@ -219,7 +259,13 @@ export class PaymentCompago extends PaymentInterface {
         line.compago = {
             state: status.state,
             message: status.message || "",
-            deeplink: this.payment_method_id.compago_same_device ? status.deeplink || "" : "",
+            // The app opens the intent that waits for the card: until the
+            // daemon made this request's intent (requested, or held after
+            // an ended one), Odoo still holds the previous intent's link.
+            deeplink:
+                this.payment_method_id.compago_same_device && status.state === "pending"
+                    ? status.deeplink || ""
+                    : "",
             intent_id: status.intent_id || "",
         };
         if (!FINAL.includes(status.state)) {
