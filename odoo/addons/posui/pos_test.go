@@ -36,6 +36,9 @@ func TestPOS(t *testing.T) {
 		{"odoo_unreachable_at_send", func(s *shop) func(*testing.T) { return s.odooUnreachable }, []string{"17.0", "18.0", "19.0"}},
 	}
 	odootest.Each(t, func(t *testing.T, version string) {
+		// The versions side by side, each its own Odoo, daemon and
+		// browser: they mostly wait on the POS and the daemon.
+		t.Parallel()
 		var run []int
 		for i, sc := range scenarios {
 			if all || slices.Contains(sc.passes, version) {
