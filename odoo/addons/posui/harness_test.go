@@ -126,7 +126,11 @@ func (s *shop) startDaemon() {
 		SweepSchedule:    "@every 1h",
 		DrainTimeout:     5 * time.Second,
 		OdooTimeout:      30 * time.Second,
-		Logger:           zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel),
+		// A retry after an expired or withdrawn request is held this long
+		// for a late charge of the earlier one (2 minutes in a shop): as
+		// short as the other UI tests', so a retry is not kept waiting.
+		LateChargeGrace: time.Second,
+		Logger:          zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel),
 	}
 	eng, err := connector.New(cfg, j, s.w.OdooClient(), s.w.CompagoClient())
 	if err != nil {

@@ -357,7 +357,11 @@ class PosOrder(models.Model):
             # order and Odoo's update of a draft (a second sync, as Send
             # then Validate make) deletes that key of what the POS sends:
             # without the field the POS would neither keep nor send it.
-            return super()._load_pos_data_fields(config) + ['access_token']
+            names = super()._load_pos_data_fields(config)
+            # A new POS checks each draft order it loaded from Odoo against
+            # Odoo by its write_date, which 19 does not load for orders: a
+            # draft saved at Send would stop the next POS from starting.
+            return names + [f for f in ('access_token', 'write_date') if f not in names]
 
     if MAJOR >= 18:
         @api.model

@@ -260,6 +260,9 @@ class TestCompago(TransactionCase):
             self.skipTest("17 saves through create_from_ui, which asks no access token")
         if MAJOR >= 19:
             self.assertIn('access_token', self.env['pos.order']._load_pos_data_fields(self.config))
+            # A new POS checks the drafts it loads (and their payments) by write_date.
+            self.assertIn('write_date', self.env['pos.order']._load_pos_data_fields(self.config))
+            self.assertIn('write_date', self.env['pos.payment']._load_pos_data_fields(self.config))
         order = self.new_order(100)
         token = order.access_token
         self.assertTrue(token)
