@@ -17,6 +17,12 @@ import (
 // its uuid (18, 19) or its name, Odoo's pos_reference (17).
 func (p *pos) ring() string {
 	p.t.Helper()
+	if p.s.major >= 19 {
+		// A 19 POS opens on the last draft Odoo holds for the shop (one an
+		// earlier scenario left to the daemon's grace period): the cashier
+		// starts a new order for the next customer.
+		eval[bool](p, `(posmodel.getOrder()?.isEmpty() || posmodel.addNewOrder(), true)`)
+	}
 	p.clickText("the item", ".product-list .product-name", "Compago test item")
 	total := p.order() + `.get_total_with_tax()`
 	if p.s.major >= 19 {

@@ -24,13 +24,13 @@ func TestPOS(t *testing.T) {
 		run    func(s *shop) func(*testing.T)
 		passes []string // versions it is seen passing on
 	}{
-		{"pay_the_whole_order", func(s *shop) func(*testing.T) { return s.payTheWholeOrder }, []string{"17.0", "18.0"}},
-		{"split_tender", func(s *shop) func(*testing.T) { return s.splitTender }, nil},
-		{"cancel_before_the_card", func(s *shop) func(*testing.T) { return s.cancelBeforeTheCard }, nil},
-		{"cancel_after_the_charge", func(s *shop) func(*testing.T) { return s.cancelAfterTheCharge }, nil},
-		{"decline_then_another_card", func(s *shop) func(*testing.T) { return s.declineThenAnotherCard }, nil},
-		{"expiry_then_retry", func(s *shop) func(*testing.T) { return s.expiryThenRetry }, nil},
-		{"replaced_by_a_second_request", func(s *shop) func(*testing.T) { return s.replacedBySecondRequest }, nil},
+		{"pay_the_whole_order", func(s *shop) func(*testing.T) { return s.payTheWholeOrder }, []string{"17.0", "18.0", "19.0"}},
+		{"split_tender", func(s *shop) func(*testing.T) { return s.splitTender }, []string{"19.0"}},
+		{"cancel_before_the_card", func(s *shop) func(*testing.T) { return s.cancelBeforeTheCard }, []string{"19.0"}},
+		{"cancel_after_the_charge", func(s *shop) func(*testing.T) { return s.cancelAfterTheCharge }, []string{"19.0"}},
+		{"decline_then_another_card", func(s *shop) func(*testing.T) { return s.declineThenAnotherCard }, []string{"19.0"}},
+		{"expiry_then_retry", func(s *shop) func(*testing.T) { return s.expiryThenRetry }, []string{"19.0"}},
+		{"replaced_by_a_second_request", func(s *shop) func(*testing.T) { return s.replacedBySecondRequest }, []string{"19.0"}},
 		{"reload_after_send", func(s *shop) func(*testing.T) { return s.reloadAfterSend }, nil},
 		{"closed_browser_then_reopen", func(s *shop) func(*testing.T) { return s.closedBrowserThenReopen }, nil},
 		{"odoo_unreachable_at_send", func(s *shop) func(*testing.T) { return s.odooUnreachable }, []string{"19.0"}},
