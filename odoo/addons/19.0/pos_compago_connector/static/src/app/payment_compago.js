@@ -256,6 +256,7 @@ export class PaymentCompago extends PaymentInterface {
         if (!status || !status.payment_uuid) {
             return;
         }
+        this.pos.compagoRelink();
         const line = this._line(status.payment_uuid);
         if (!line || line.payment_method_id?.id !== this.payment_method_id.id) {
             return;
