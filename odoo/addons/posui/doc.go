@@ -12,8 +12,6 @@
 // the other: each scenario rings up its own order in a fresh browser
 // profile, so none sees another's order on screen, and the shared session
 // keeps each version's cost to one start and one install of the addon.
-// The versions run side by side, each with its own Odoo, daemon and
-// browser (odootest bounds the Odoo servers at once).
 //
 // Screenshots: with COMPAGO_POSUI_SCREENSHOTS set to a directory (docs/ for
 // the cashier's guide), each step's PNG is written there as

@@ -14,31 +14,28 @@ import (
 // TestPOS runs the cashier's scenarios on each version, one Odoo per
 // version shared by its scenarios.
 //
-// Only the scenarios seen passing on a version run by default (and in CI);
-// the others are written and run with COMPAGO_POSUI_ALL=1 while they are
-// being finished (docs/CASHIER.md says which work today).
+// By default (and in CI) one scenario per version runs, to keep CI under
+// 30 minutes; COMPAGO_POSUI_ALL=1 runs them all (every one passes on 17.0
+// and 18.0; docs/CASHIER.md says which work on 19.0 today).
 func TestPOS(t *testing.T) {
 	all := os.Getenv("COMPAGO_POSUI_ALL") != ""
 	scenarios := []struct {
 		name   string
 		run    func(s *shop) func(*testing.T)
-		passes []string // versions it is seen passing on
+		passes []string // versions it runs on by default (and in CI)
 	}{
 		{"pay_the_whole_order", func(s *shop) func(*testing.T) { return s.payTheWholeOrder }, []string{"17.0", "18.0"}},
-		{"split_tender", func(s *shop) func(*testing.T) { return s.splitTender }, []string{"17.0", "18.0"}},
-		{"cancel_before_the_card", func(s *shop) func(*testing.T) { return s.cancelBeforeTheCard }, []string{"17.0", "18.0"}},
-		{"cancel_after_the_charge", func(s *shop) func(*testing.T) { return s.cancelAfterTheCharge }, []string{"17.0", "18.0"}},
-		{"decline_then_another_card", func(s *shop) func(*testing.T) { return s.declineThenAnotherCard }, []string{"17.0", "18.0"}},
-		{"expiry_then_retry", func(s *shop) func(*testing.T) { return s.expiryThenRetry }, []string{"17.0", "18.0"}},
-		{"replaced_by_a_second_request", func(s *shop) func(*testing.T) { return s.replacedBySecondRequest }, []string{"17.0", "18.0"}},
-		{"reload_after_send", func(s *shop) func(*testing.T) { return s.reloadAfterSend }, []string{"17.0", "18.0"}},
-		{"closed_browser_then_reopen", func(s *shop) func(*testing.T) { return s.closedBrowserThenReopen }, []string{"17.0", "18.0"}},
-		{"odoo_unreachable_at_send", func(s *shop) func(*testing.T) { return s.odooUnreachable }, []string{"17.0", "18.0", "19.0"}},
+		{"split_tender", func(s *shop) func(*testing.T) { return s.splitTender }, nil},
+		{"cancel_before_the_card", func(s *shop) func(*testing.T) { return s.cancelBeforeTheCard }, nil},
+		{"cancel_after_the_charge", func(s *shop) func(*testing.T) { return s.cancelAfterTheCharge }, nil},
+		{"decline_then_another_card", func(s *shop) func(*testing.T) { return s.declineThenAnotherCard }, nil},
+		{"expiry_then_retry", func(s *shop) func(*testing.T) { return s.expiryThenRetry }, nil},
+		{"replaced_by_a_second_request", func(s *shop) func(*testing.T) { return s.replacedBySecondRequest }, nil},
+		{"reload_after_send", func(s *shop) func(*testing.T) { return s.reloadAfterSend }, nil},
+		{"closed_browser_then_reopen", func(s *shop) func(*testing.T) { return s.closedBrowserThenReopen }, nil},
+		{"odoo_unreachable_at_send", func(s *shop) func(*testing.T) { return s.odooUnreachable }, []string{"19.0"}},
 	}
 	odootest.Each(t, func(t *testing.T, version string) {
-		// The versions side by side, each its own Odoo, daemon and
-		// browser: they mostly wait on the POS and the daemon.
-		t.Parallel()
 		var run []int
 		for i, sc := range scenarios {
 			if all || slices.Contains(sc.passes, version) {
