@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -41,15 +43,11 @@ func (r *Reconciler) readOdoo(ctx context.Context, w *world, since time.Time) er
 		odoo.Query{Fields: []string{"id"}, Context: map[string]any{"active_test": false}}, &terminals); err != nil {
 		return fmt.Errorf("reconcile: read the Compago terminal methods: %w", err)
 	}
-	ids := []int64{id}
 	for _, m := range terminals {
-		if !w.methodIDs[m.ID] {
-			w.methodIDs[m.ID] = true
-			ids = append(ids, m.ID)
-		}
+		w.methodIDs[m.ID] = true
 	}
 	w.lines = map[int64]PaymentLine{}
-	domain := odoo.Cond("payment_method_id", "in", ids)
+	domain := odoo.Cond("payment_method_id", "in", slices.Sorted(maps.Keys(w.methodIDs)))
 	if !since.IsZero() {
 		domain = odoo.And(domain, odoo.Cond("payment_date", ">=", odoo.FormatDateTime(since)))
 	}
