@@ -49,8 +49,11 @@ type stallDaemon struct {
 func stallEnv(w *world, dsn, schema, name string) []string {
 	return append(os.Environ(), childEnv+"=1", "JOURNAL_DSN="+dsn, "JOURNAL_SCHEMA="+schema,
 		"OWNER="+name, "ODOO_URL="+w.OdooURL, "COMPAGO_URL="+w.CompagoURL,
-		"ODOO_TIMEOUT=15s", "COMPAGO_TIMEOUT=15s")
+		"ODOO_TIMEOUT="+stallClientTimeout.String(), "COMPAGO_TIMEOUT="+stallClientTimeout.String())
 }
+
+// stallClientTimeout is the stall daemons' Odoo and Compago timeout.
+const stallClientTimeout = 15 * time.Second
 
 func startStallDaemon(w *world, dsn, schema, name string, extra ...string) *stallDaemon {
 	w.T.Helper()
@@ -152,6 +155,11 @@ type stallWorld struct {
 func newStallWorld(t *testing.T) *stallWorld {
 	dsn := pgtest.Require(t)
 	w := newWorld(t, worldOptions{})
+	// An add_payment in flight when its daemon froze may still commit until
+	// its call's deadline (the client timeout) and the late-commit window
+	// have passed: no survivor adds the line before then, so an order's
+	// wait for "paid" covers that window on top of the usual limit.
+	w.WaitLimit += stallClientTimeout + time.Second
 	s := &stallWorld{world: w, dsn: dsn, schema: pgtest.FreshSchema(t, dsn)}
 	j, err := journal.OpenPostgres(context.Background(), dsn, journal.Options{Schema: s.schema})
 	if err != nil {
@@ -223,6 +231,47 @@ func TestStalledRecorderAddsNoSecondLine(t *testing.T) {
 		t.Errorf("the stalled daemon wrote to the paid order: the cashier reads %v %q, was %v %q",
 			o["x_compago_state"], o["x_compago_message"], paid["x_compago_state"], paid["x_compago_message"])
 	}
+	s.CheckInvariants()
+}
+
+// Daemon A is frozen while its add_payment is in flight, and Odoo has not
+// applied it yet. Daemon B takes the write-back over, but adds nothing while
+// A's call could still commit (until its deadline, the client timeout, and
+// the late-commit window); Odoo then kills the call unapplied, as its
+// limit_time_real does, and B adds the line. The cashier sees one payment
+// of 120.00, the order paid, about the client timeout later: the wait the
+// three-daemon stall test met in CI.
+func TestStalledAddPaymentInFlightIsWaitedOut(t *testing.T) {
+	s := newStallWorld(t)
+	a := s.daemon("daemon-a")
+	id := s.NewOrder(120, nil)
+	s.Flag(id, map[string]any{"x_compago_state": "requested", "x_compago_terminal": "TERMINAL-002"})
+	s.WaitState(id, connector.StatePending)
+	if err := s.Odoo.AddCallFault(odoosim.CallFault{Model: "pos.order", Method: "add_payment", When: "late"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Compago.ApproveTerminal("TERMINAL-002"); err != nil {
+		t.Fatal(err)
+	}
+	simworld.WaitFor(t, "daemon A to call add_payment", func() bool { return s.Odoo.Holding() == 1 })
+	a.stop()
+	held := time.Now()
+
+	s.daemon("daemon-b")
+	s.WaitFor("daemon B to wait out A's add_payment", func() bool {
+		if time.Since(held) > stallClientTimeout {
+			s.Odoo.DropHeld() // Odoo killed the worker: A's call never commits
+		}
+		return len(s.Payments(id)) > 0
+	})
+	if waited := time.Since(held); waited < stallClientTimeout {
+		t.Errorf("daemon B added the line %v after A's add_payment began, while it could still commit", waited)
+	}
+	s.WaitState(id, connector.StatePaid)
+	if n := len(s.Payments(id)); n != 1 {
+		t.Fatalf("the paid order has %d payment lines (%v), want 1", n, s.Payments(id))
+	}
+	a.cont()
 	s.CheckInvariants()
 }
 
@@ -307,7 +356,8 @@ func TestStalledWatchLeaderDoesNotChargeAgain(t *testing.T) {
 // create 3 s, sync 3 s, watch 2 s), and resumed with SIGCONT while the
 // survivors have taken its work over. Every payment still ends as exactly
 // one payment line, every order paid. COMPAGO_STALL_ROUNDS sets the rounds
-// (default 3; 100 for the long run).
+// (default 3; 100 for the long run); COMPAGO_STALL_STEP (create, pending or
+// write-back) freezes at that step every round.
 func TestThreeDaemonsOnePostgresSurviveStalls(t *testing.T) {
 	rounds := 3
 	if n, err := strconv.Atoi(os.Getenv("COMPAGO_STALL_ROUNDS")); err == nil && n > 0 {
@@ -327,6 +377,9 @@ func TestThreeDaemonsOnePostgresSurviveStalls(t *testing.T) {
 	for round := range rounds {
 		victim := ds[rng.IntN(3)]
 		step := []string{"create", "pending", "write-back"}[rng.IntN(3)]
+		if only := os.Getenv("COMPAGO_STALL_STEP"); only != "" {
+			step = only // one step every round: to reproduce what a random round found
+		}
 		steps[step]++
 		freeze := func() {
 			time.Sleep(time.Duration(rng.IntN(200)) * time.Millisecond) // a random moment of the step

@@ -22,7 +22,7 @@ import (
 //     504) instead of the result, as a proxy that gave up while Odoo worked.
 //   - When "late": held without being applied for Delay, then applied and
 //     answered if its client still waits; with Delay 0 it is held until
-//     ReleaseHeld. Held longer than the client's timeout, it is a call
+//     ReleaseHeld, or dropped unapplied by DropHeld. Held longer than the client's timeout, it is a call
 //     stuck behind a row lock, or queued in a proxy, that commits after its
 //     client stopped waiting.
 //
@@ -46,6 +46,7 @@ type callFaults struct {
 	mu      sync.Mutex
 	armed   []CallFault
 	release chan struct{} // closed by ReleaseHeld
+	drop    chan struct{} // closed by DropHeld
 	held    sync.WaitGroup
 	holding int // late calls held now
 	applied int // late calls applied so far
@@ -65,7 +66,7 @@ func (s *Server) AddCallFault(f CallFault) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.release == nil {
-		c.release = make(chan struct{})
+		c.release, c.drop = make(chan struct{}), make(chan struct{})
 	}
 	c.armed = append(c.armed, f)
 	return nil
@@ -92,6 +93,20 @@ func (s *Server) ReleaseHeld() {
 	c.held.Wait()
 }
 
+// DropHeld ends every call held by a "late" fault without a delay
+// without applying it, as Odoo's limit_time_real kills the worker that
+// held it and its transaction rolls back: the client never gets an answer.
+func (s *Server) DropHeld() {
+	c := &s.calls
+	c.mu.Lock()
+	if c.drop != nil {
+		close(c.drop)
+		c.drop = make(chan struct{})
+	}
+	c.mu.Unlock()
+	c.held.Wait()
+}
+
 // Holding is how many calls a "late" fault holds now.
 func (s *Server) Holding() int {
 	s.calls.mu.Lock()
@@ -107,7 +122,7 @@ func (s *Server) LateApplied() int {
 }
 
 // take returns the fault armed for model.method, counting it, if any.
-func (c *callFaults) take(model, method string, body []byte) (CallFault, chan struct{}, bool) {
+func (c *callFaults) take(model, method string, body []byte) (f CallFault, release, drop chan struct{}, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i := range c.armed {
@@ -119,10 +134,10 @@ func (c *callFaults) take(model, method string, body []byte) (CallFault, chan st
 			if f.Times <= 0 {
 				c.armed = append(c.armed[:i], c.armed[i+1:]...)
 			}
-			return hit, c.release, true
+			return hit, c.release, c.drop, true
 		}
 	}
-	return CallFault{}, nil, false
+	return CallFault{}, nil, nil, false
 }
 
 func (c *callFaults) any() bool {
@@ -146,7 +161,7 @@ func (s *Server) serveFaulty(w http.ResponseWriter, r *http.Request) bool {
 	if model == "" {
 		return false
 	}
-	f, release, ok := s.calls.take(model, method, body)
+	f, release, drop, ok := s.calls.take(model, method, body)
 	if !ok {
 		return false
 	}
@@ -166,13 +181,22 @@ func (s *Server) serveFaulty(w http.ResponseWriter, r *http.Request) bool {
 		s.calls.mu.Unlock()
 		rec := httptest.NewRecorder()
 		done := make(chan struct{})
+		dropped := false // set before done is closed
 		go func() {
 			defer s.calls.held.Done()
 			defer close(done)
 			if f.Delay > 0 {
 				time.Sleep(f.Delay)
 			} else {
-				<-release
+				select {
+				case <-release:
+				case <-drop:
+					dropped = true
+					s.calls.mu.Lock()
+					s.calls.holding--
+					s.calls.mu.Unlock()
+					return
+				}
 			}
 			s.route(rec, detached)
 			s.calls.mu.Lock()
@@ -182,6 +206,9 @@ func (s *Server) serveFaulty(w http.ResponseWriter, r *http.Request) bool {
 		}()
 		select {
 		case <-done:
+			if dropped {
+				panic(http.ErrAbortHandler) // the connection closes unanswered
+			}
 			// The client waited long enough: it gets Odoo's answer.
 			for k, v := range rec.Header() {
 				w.Header()[k] = v
