@@ -399,6 +399,20 @@ class PosOrder(models.Model):
     def _compago_methods(self):
         return set(self.env['pos.payment.method'].sudo().search([('use_payment_terminal', '=', 'compago')]).ids)
 
+    if MAJOR >= 19:
+        @api.model
+        def _load_pos_data_fields(self, config):
+            # 19 loads a listed set of order fields, without the access
+            # token (18 loads them all). The POS makes one for each new
+            # order and Odoo's update of a draft (a second sync, as Send
+            # then Validate make) deletes that key of what the POS sends:
+            # without the field the POS would neither keep nor send it.
+            names = super()._load_pos_data_fields(config)
+            # A new POS checks each draft order it loaded from Odoo against
+            # Odoo by its write_date, which 19 does not load for orders: a
+            # draft saved at Send would stop the next POS from starting.
+            return names + [f for f in ('access_token', 'write_date') if f not in names]
+
     if MAJOR >= 18:
         @api.model
         def _process_order(self, order, existing_order):
@@ -412,6 +426,10 @@ class PosOrder(models.Model):
             charge; a waiting line is a request, not a payment)."""
             for f in COMPAGO_FIELDS:
                 order.pop(f, None)
+            if existing_order and 'access_token' not in order:
+                # Odoo's update of a draft deletes the key unconditionally;
+                # a POS page loaded before the addon did not keep it (19).
+                order['access_token'] = existing_order.sudo().access_token
             compago = self._compago_methods()
             if not compago or not order.get('payment_ids'):
                 return

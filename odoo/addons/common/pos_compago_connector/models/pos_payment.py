@@ -1,10 +1,11 @@
 # Part of compago-connector. License LGPL-3.
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, release
 from odoo.exceptions import AccessError
 
 GROUP = 'pos_compago_connector.group_compago_connector'
 SYSTEM = 'base.group_system'
 MANAGER = 'point_of_sale.group_pos_manager'
+MAJOR = release.version_info[0]
 
 
 class PosPayment(models.Model):
@@ -21,6 +22,15 @@ class PosPayment(models.Model):
             CREATE UNIQUE INDEX IF NOT EXISTS pos_payment_compago_intent_unique
             ON pos_payment (compago_intent_id) WHERE compago_intent_id IS NOT NULL
         """)
+
+    if MAJOR >= 19:
+        @api.model
+        def _load_pos_data_fields(self, config):
+            # A new POS checks each payment of a draft order it loaded from
+            # Odoo (the daemon's line of a charged card) by its write_date,
+            # which 19 does not load for payments.
+            names = super()._load_pos_data_fields(config)
+            return names + ['write_date'] if 'write_date' not in names else names
 
     def _compago_may(self, *groups):
         return self.env.su or any(self.env.user.has_group(g) for g in groups)

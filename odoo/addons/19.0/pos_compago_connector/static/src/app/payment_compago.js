@@ -74,7 +74,8 @@ export class PaymentCompago extends PaymentInterface {
      * of a charge), so the answer of the sync is not loaded into the POS:
      * it would take the waiting line off the order. The POS's own sync at
      * validation finds the order by its uuid and the daemon's line by the
-     * line's uuid.
+     * line's uuid; it sends the order's access token back, which Odoo's
+     * update of a draft requires (the addon loads that field on 19).
      */
     async _saveDraft(order) {
         if (typeof order.id === "number" && !order.isDirty()) {
@@ -85,16 +86,11 @@ export class PaymentCompago extends PaymentInterface {
         const data = await this.pos.data.call("pos.order", "sync_from_ui", [[serialized]], {
             context: this.pos.getSyncAllOrdersContext([order]),
         });
-        const saved = data?.["pos.order"]?.[0];
-        if (typeof saved?.id !== "number") {
+        const id = data?.["pos.order"]?.[0]?.id;
+        if (typeof id !== "number") {
             throw new ConnectionLostError();
         }
-        // Odoo makes the order's access token on creation and wants it back
-        // in every later sync of the order.
-        if (saved.access_token && !order.access_token) {
-            order.update({ access_token: saved.access_token });
-        }
-        return saved.id;
+        return id;
     }
 
     /** Odoo's id of the order of a Compago line, asked by uuid when the POS has none. */
@@ -260,6 +256,7 @@ export class PaymentCompago extends PaymentInterface {
         if (!status || !status.payment_uuid) {
             return;
         }
+        this.pos.compagoRelink();
         const line = this._line(status.payment_uuid);
         if (!line || line.payment_method_id?.id !== this.payment_method_id.id) {
             return;
