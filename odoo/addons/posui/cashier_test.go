@@ -17,20 +17,22 @@ import (
 // its uuid (18, 19) or its name, Odoo's pos_reference (17).
 func (p *pos) ring() string {
 	p.t.Helper()
-	if p.s.major < 19 {
-		// 17 and 18 load the session's draft orders at start and show the
-		// last one: an order another scenario left open (a closed browser,
-		// a failure) is not this one's. The cashier starts a new order.
-		eval[bool](p, `(() => {
-			const o = posmodel.get_order();
-			const lines = o ? (o.lines ?? o.orderlines ?? []) : [];
-			const payments = o ? (o.payment_ids ?? o.paymentlines ?? []) : [];
-			if (o && !lines.length && !payments.length) { return true; }
-			posmodel.add_new_order();
-			posmodel.showScreen("ProductScreen");
-			return true;
-		})()`)
+	// Every version loads the session's draft orders at start and shows
+	// one: an order another scenario left open (a closed browser, an order
+	// the back office flagged, a failure) is not this one's. The cashier
+	// starts a new order.
+	newOrder := `posmodel.add_new_order(); posmodel.showScreen("ProductScreen");`
+	if p.s.major >= 19 {
+		newOrder = `posmodel.addNewOrder(); posmodel.navigate("ProductScreen");`
 	}
+	eval[bool](p, `(() => {
+		const o = `+p.order()+`;
+		const lines = o ? (o.lines ?? o.orderlines ?? []) : [];
+		const payments = o ? (o.payment_ids ?? o.paymentlines ?? []) : [];
+		if (o && !lines.length && !payments.length) { return true; }
+		`+newOrder+`
+		return true;
+	})()`)
 	p.clickText("the item", ".product-list .product-name", "Compago test item")
 	total := p.order() + `.get_total_with_tax()`
 	if p.s.major >= 19 {
