@@ -9,9 +9,12 @@
 // with COMPAGO_TEST_ODOO_REQUIRED or COMPAGO_TEST_BROWSER_REQUIRED set.
 //
 // One Odoo per version serves every scenario of that version, one after
-// the other: each scenario rings up its own order in a fresh browser
-// profile, so none sees another's order on screen, and the shared session
-// keeps each version's cost to one start and one install of the addon.
+// the other: each scenario opens the POS in a fresh browser profile and
+// rings up a new order (the POS loads the session's drafts others left),
+// and the shared session keeps each version's cost to one start and one
+// install of the addon. Before any browser, the harness asks Odoo for the
+// POS page's bundles so that they are built then: a page whose bundles are
+// built while it loads them often never starts on two loaded cores.
 //
 // Screenshots: with COMPAGO_POSUI_SCREENSHOTS set to a directory (docs/ for
 // the cashier's guide), each step's PNG is written there as
