@@ -48,6 +48,12 @@ func (s *shop) payTheWholeOrder(t *testing.T) {
 	p.shot("compago-line")
 	p.send()
 	p.waitMessage("Waiting for the card")
+	// Odoo's "Force done" would mark the line paid with no card charged
+	// (19 offers it on a line waiting for the card): a Compago line is done
+	// only when the daemon recorded the charge.
+	if eval[bool](p, `!!document.querySelector(".paymentline .send_force_done")`) {
+		t.Errorf("the waiting Compago line offers the cashier \"Force done\"")
+	}
 	p.waitJS("the same-device button opens the Compago app",
 		`(document.querySelector(".compago-deeplink")?.getAttribute("href") ?? "").startsWith("compago-pos-app:///charge/payment-intent/")`)
 	p.shot("waiting-for-the-card")
