@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -42,11 +43,6 @@ func readmeInstall(t *testing.T, version string) {
 	o := odootest.Start(t, version, odootest.Options{AddonsPath: []string{addonsDir(t, version)}})
 	s := &shop{t: t, version: version, major: o.Major, o: o, browser: browser}
 	o.Exec("product.product", "write", []any{[]any{o.ProductID}, map[string]any{"list_price": itemPrice}}, nil)
-
-	// A fresh Odoo: the point of sale was never opened. The template
-	// holds an opened session with no order: close it, as the shop's
-	// manager would at the end of a day.
-	closeSession(t, o)
 
 	// The Compago organization's terminals.
 	sim := compagosim.New(compagosim.Options{})
@@ -91,6 +87,41 @@ http:
 	}
 	modID := mods[0].(map[string]any)["id"]
 	o.Exec("ir.module.module", "button_immediate_install", []any{[]any{modID}}, nil)
+
+	// Who is in the group "Compago connector": the daemon's user (setup),
+	// and on 17 and 18 the administrator too (the addon's data); an
+	// administrator may do what the group does either way.
+	gid := o.Exec("ir.model.data", "search_read", []any{[]any{[]any{"module", "=", "pos_compago_connector"}, []any{"name", "=", "group_compago_connector"}}},
+		map[string]any{"fields": []any{"res_id"}}).([]any)[0].(map[string]any)["res_id"]
+	groups := "groups_id"
+	if o.Major >= 19 {
+		groups = "group_ids"
+	}
+	members := o.Exec("res.users", "search_read", []any{[]any{[]any{groups, "in", []any{gid}}}},
+		map[string]any{"fields": []any{"login"}, "context": map[string]any{"active_test": false}}).([]any)
+	var logins []string
+	for _, m := range members {
+		logins = append(logins, m.(map[string]any)["login"].(string))
+	}
+	want := "compago-connector"
+	if o.Major < 19 {
+		want = "admin compago-connector"
+	}
+	if got := strings.Join(sortedStrings(logins), " "); got != want {
+		t.Errorf("the group \"Compago connector\" holds %q, the READMEs say %q", got, want)
+	}
+
+	// Odoo refuses to change a method that an opened session offers: the
+	// README has the administrator close the session first.
+	_, err = o.Call(context.Background(), "pos.payment.method", "write", []any{[]any{o.PaymentMethodID},
+		map[string]any{"payment_method_type": "terminal", "use_payment_terminal": "compago"}}, nil)
+	if err == nil || !strings.Contains(err.Error(), "close and validate the following open PoS Sessions") {
+		t.Errorf("saving the method while its session is open: %v, want Odoo's refusal", err)
+	}
+	// The template holds an opened session with no order: close it, as
+	// the shop's manager would at the end of a day; from here the point of
+	// sale is as one never opened.
+	closeSession(t, o)
 
 	// 2b.3: Point of Sale > Configuration > Payment Methods, the method
 	// "Compago" (connector.payment_method): "Integrate with" Compago, the
@@ -157,6 +188,11 @@ func closeSession(t *testing.T, o *odootest.Odoo) {
 	if row["state"] != "closed" {
 		t.Fatalf("the template's session is %v after closing, want closed", row["state"])
 	}
+}
+
+func sortedStrings(xs []string) []string {
+	sort.Strings(xs)
+	return xs
 }
 
 // buildBinary builds cmd/compago-connector, as the package would install it.
