@@ -247,3 +247,27 @@ func writeFile(t *testing.T, path, text string, mode os.FileMode) {
 		t.Fatal(err)
 	}
 }
+
+// The guides (README.md, and deploy/README.md installed with the .deb)
+// say what TestReadmeInstall found an administrator must do on a real
+// Odoo: a change to one is a change to the other.
+func TestReadmeNamesTheOdooSteps(t *testing.T) {
+	for _, guide := range []string{"../../../README.md", "../../../deploy/README.md"} {
+		b, err := os.ReadFile(guide)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(strings.Fields(string(b)), " ")
+		for _, want := range []string{
+			`remove the search's "Apps" filter`,                  // the module is no app: Apps' default filter hides it
+			`close and validate the following open PoS Sessions`, // Odoo refuses to change the method of an opened session
+			`set "Integration" to **Terminal**`,                  // 18 and 19 show "Integrate with" only then
+			"`odoo addon: pos_compago_connector installed`",      // doctor's line
+			"`/usr/share/compago-connector/odoo-addons/",
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s does not say %s", guide, want)
+			}
+		}
+	}
+}
