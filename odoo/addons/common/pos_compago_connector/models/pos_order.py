@@ -43,7 +43,7 @@ COMPAGO_FIELDS = ('x_compago_state', 'x_compago_terminal', 'x_compago_amount', '
                   'x_compago_external_id', 'x_compago_deeplink', 'x_compago_message', 'x_compago_payment_uuid')
 # Only the daemon (and the addon's own methods) write these.
 DAEMON_FIELDS = ('x_compago_intent_id', 'x_compago_external_id', 'x_compago_deeplink', 'compago_payment_method_id',
-                 'x_compago_message', 'x_compago_payment_uuid')
+                 'x_compago_message', 'x_compago_payment_uuid', 'compago_request')
 # The states anyone with write access on the order may set.
 USER_STATES = ('requested', 'cancel_requested')
 LIVE_STATES = ('requested', 'pending', 'cancel_requested')
@@ -61,6 +61,12 @@ class PosOrder(models.Model):
     # agree. Written by compago_send only.
     compago_payment_method_id = fields.Many2one(
         'pos.payment.method', string="Compago method", readonly=True, copy=False)
+    # The number of the latest request (each Send one more), in every status
+    # the POS gets: a word about an earlier request that reaches the POS
+    # late (a bus message, a poll's answer) is told from the new request's
+    # and ignored, so a retried line is never shown cancelled while its card
+    # is being charged. Written by compago_send only.
+    compago_request = fields.Integer(string="Compago request", readonly=True, copy=False)
 
     # ---- who may write the daemon's fields ----------------------------
 
@@ -138,6 +144,7 @@ class PosOrder(models.Model):
             'order_state': self.state,
             'amount_due': self.currency_id.round(self.amount_total - self.amount_paid),
             'paid_line': paid_line,
+            'request': self.compago_request,
         }
 
     @api.model
@@ -203,6 +210,7 @@ class PosOrder(models.Model):
             'x_compago_terminal': method.compago_terminal or False,
             'x_compago_payment_uuid': payment_uuid,
             'x_compago_message': _("Sending the payment to the terminal…"),
+            'compago_request': order.compago_request + 1,
         })
         return order._compago_status()
 

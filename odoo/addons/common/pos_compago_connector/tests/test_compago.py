@@ -95,6 +95,24 @@ class TestCompago(TransactionCase):
         self.assertEqual(status['state'], 'cancel_requested')
         self.assertFalse(self.compago_lines(order), "a request makes no payment line")
 
+    def test_each_send_is_numbered_and_its_status_says_which(self):
+        # A word about an earlier request (a bus message or a poll's answer
+        # that reaches the POS late) must be told from the new request's:
+        # the POS would show the retried line cancelled while its card is
+        # charged.
+        order = self.new_order(100)
+        Order = self.env['pos.order'].with_user(self.cashier)
+        first = Order.compago_send(order.id, {'amount': 100.0, 'payment_method_id': self.method.id})
+        order.with_user(self.daemon).write({'x_compago_state': 'expired', 'x_compago_message': 'Expired'})
+        stale = Order.compago_status([order.id])[0]
+        self.assertEqual(stale['request'], first['request'], "the daemon's word is about the request it followed")
+        retry = Order.compago_send(order.id, {'amount': 100.0, 'payment_method_id': self.method.id})
+        self.assertGreater(retry['request'], stale['request'], "a Send is a newer request than every word before it")
+        for user in (self.cashier, self.backoffice):
+            with self.assertRaises(AccessError, msg='%s numbered a request' % user.login):
+                order.with_user(user).write({'compago_request': 99})
+        self.assertFalse(order.copy_data()[0].get('compago_request'), "a copy of the order carries no request")
+
     def test_send_checks_amount_method_and_order(self):
         order = self.new_order(100)
         Order = self.env['pos.order'].with_user(self.cashier)

@@ -22,6 +22,8 @@ const FINAL = ["paid", "cancelled", "expired", "failed"];
 export class PaymentCompago extends PaymentInterface {
     setup() {
         super.setup(...arguments);
+        this.sending = {}; // line -> the Send in flight or waiting for the card
+        this.asking = new Set(); // payment uuids whose compago_send has not answered yet
         this.resolvers = {}; // payment line uuid -> resolve of send_payment_request
         this.timer = null;
     }
@@ -35,13 +37,41 @@ export class PaymentCompago extends PaymentInterface {
         }
     }
 
+    /**
+     * A double tap reaches here twice before the POS redraws: the second is
+     * the same Send and gets the same answer. A second request would be
+     * refused ("already in progress"), and its refusal shown over the live
+     * one: the cashier would read "Transaction cancelled" while the card is
+     * charged.
+     */
     async send_payment_request(cid) {
+        const line = this.pos.get_order()?.paymentlines.find((l) => l.cid === cid);
+        if (line && this.sending[cid]) {
+            // Odoo's pay() has just set the line "waiting": put back where
+            // the Send in flight is.
+            if (line.compago_phase) {
+                line.set_payment_status(line.compago_phase);
+            }
+            return this.sending[cid];
+        }
+        const sent = this._compagoSend(...arguments);
+        this.sending[cid] = sent;
+        try {
+            return await sent;
+        } finally {
+            delete this.sending[cid];
+        }
+    }
+
+    async _compagoSend(cid) {
         await super.send_payment_request(...arguments);
         const order = this.pos.get_order();
         const line = order.paymentlines.find((l) => l.cid === cid);
         line.compago = { message: _t("Saving the order in Odoo…"), state: "" };
+        line.compago_phase = "waitingCapture";
         line.set_payment_status("waitingCapture");
         let status;
+        this.asking.add(line.compago_uuid);
         try {
             await this.pos._save_to_server([{ id: order.uid, data: order.export_as_JSON() }], {
                 draft: true,
@@ -60,7 +90,10 @@ export class PaymentCompago extends PaymentInterface {
         } catch (error) {
             line.compago = { message: this._errorSentence(error), state: "refused" };
             return false;
+        } finally {
+            this.asking.delete(line.compago_uuid);
         }
+        line.compago_phase = "waitingCard";
         line.set_payment_status("waitingCard");
         return new Promise((resolve) => {
             this.resolvers[line.compago_uuid] = resolve;
@@ -252,6 +285,15 @@ export class PaymentCompago extends PaymentInterface {
         if (["done", "reversed", "retry"].includes(line.payment_status)) {
             return;
         }
+        // A Send waiting for compago_send's answer takes its word from that
+        // answer; and a word about an earlier request (a bus message that
+        // came late, a poll's answer overtaken by Send's) is not about this
+        // one: its "expired" would show the retried line cancelled while
+        // the card is charged.
+        if (this.asking.has(status.payment_uuid) || (status.request || 0) < (line.compago_request || 0)) {
+            return;
+        }
+        line.compago_request = status.request || 0;
         line.compago = {
             state: status.state,
             message: status.message || "",

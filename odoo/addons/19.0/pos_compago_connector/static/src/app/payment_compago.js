@@ -20,6 +20,8 @@ const FINAL = ["paid", "cancelled", "expired", "failed"];
 export class PaymentCompago extends PaymentInterface {
     setup() {
         super.setup(...arguments);
+        this.sending = {}; // line -> the Send in flight or waiting for the card
+        this.asking = new Set(); // payment uuids whose compago_send has not answered yet
         this.resolvers = {}; // payment line uuid -> resolve of sendPaymentRequest
         this.timer = null;
     }
@@ -38,13 +40,41 @@ export class PaymentCompago extends PaymentInterface {
         }
     }
 
+    /**
+     * A double tap reaches here twice before the POS redraws: the second is
+     * the same Send and gets the same answer. A second request would be
+     * refused ("already in progress"), and its refusal shown over the live
+     * one: the cashier would read "Transaction cancelled" while the card is
+     * charged.
+     */
     async sendPaymentRequest(uuid) {
+        const line = this._line(uuid);
+        if (line && this.sending[uuid]) {
+            // Odoo's pay() has just set the line "waiting": put back where
+            // the Send in flight is.
+            if (line.compago_phase) {
+                line.setPaymentStatus(line.compago_phase);
+            }
+            return this.sending[uuid];
+        }
+        const sent = this._compagoSend(...arguments);
+        this.sending[uuid] = sent;
+        try {
+            return await sent;
+        } finally {
+            delete this.sending[uuid];
+        }
+    }
+
+    async _compagoSend(uuid) {
         await super.sendPaymentRequest(...arguments);
         const line = this._line(uuid);
         const order = line.pos_order_id;
         line.compago = { message: _t("Saving the order in Odoo…"), state: "" };
+        line.compago_phase = "waitingCapture";
         line.setPaymentStatus("waitingCapture");
         let status;
+        this.asking.add(line.uuid);
         try {
             const orderId = await this._saveDraft(order);
             line.compago_order_id = orderId;
@@ -59,7 +89,10 @@ export class PaymentCompago extends PaymentInterface {
         } catch (error) {
             line.compago = { message: this._errorSentence(error), state: "refused" };
             return false;
+        } finally {
+            this.asking.delete(line.uuid);
         }
+        line.compago_phase = "waitingCard";
         line.setPaymentStatus("waitingCard");
         return new Promise((resolve) => {
             this.resolvers[line.uuid] = resolve;
@@ -264,10 +297,25 @@ export class PaymentCompago extends PaymentInterface {
         if (["done", "reversed"].includes(line.payment_status) || line.payment_status === "retry") {
             return;
         }
+        // A Send waiting for compago_send's answer takes its word from that
+        // answer; and a word about an earlier request (a bus message that
+        // came late, a poll's answer overtaken by Send's) is not about this
+        // one: its "expired" would show the retried line cancelled while
+        // the card is charged.
+        if (this.asking.has(status.payment_uuid) || (status.request || 0) < (line.compago_request || 0)) {
+            return;
+        }
+        line.compago_request = status.request || 0;
         line.compago = {
             state: status.state,
             message: status.message || "",
-            deeplink: this.payment_method_id.compago_same_device ? status.deeplink || "" : "",
+            // The app opens the intent that waits for the card: until the
+            // daemon made this request's intent (requested, or held after
+            // an ended one), Odoo still holds the previous intent's link.
+            deeplink:
+                this.payment_method_id.compago_same_device && status.state === "pending"
+                    ? status.deeplink || ""
+                    : "",
             intent_id: status.intent_id || "",
         };
         if (!FINAL.includes(status.state)) {
