@@ -247,7 +247,7 @@ func (s *shop) openPOS(t *testing.T, profile string) *pos {
 // firstLoadLimit bounds the first load of the POS in a browser: the first
 // after the install also builds the POS's assets (seconds, a minute on two loaded
 // cores).
-const firstLoadLimit = 90 * time.Second
+const firstLoadLimit = 60 * time.Second
 
 // launch starts a browser on profile and logs the cashier in.
 func (s *shop) launch(t *testing.T, profile string) *pos {
