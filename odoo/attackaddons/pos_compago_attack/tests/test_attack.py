@@ -411,3 +411,31 @@ class TestAttackCashier(base.TestCompago):
             except (UserError, AccessError):
                 pass
             self.assertFalse(self.compago_lines(order), "a cash line became a Compago card line (%s)" % how)
+
+    def test_attack_sync_creates_a_cash_line_with_the_card_lines_uuid(self):
+        """18/19: Odoo's update of a draft turns a created line whose uuid is
+        one of the order's own lines into an update of that line, after the
+        addon's filter let it through as a (0, 0, vals) cash line. The
+        cashier's POS knows the uuid of the daemon's card line (it is its own
+        Compago line's): it sends a cash line of 1.00 with it. The card's
+        line must keep its method and amount: the merchant's books would
+        show the charged card as 1.00 in cash."""
+        if MAJOR < 18:
+            self.skipTest("17's sync sends statement_ids, (0, 0, vals) only, with no uuid")
+        import uuid as uuidlib
+        order = self.new_order(100)
+        puuid = str(uuidlib.uuid4())
+        self.env['pos.order'].with_user(self.cashier).compago_send(
+            order.id, {'amount': 100, 'payment_method_id': self.method.id, 'payment_uuid': puuid})
+        self.record(order, 'pi_uuid_squat', 100, payment_uuid=puuid)
+        line = order.payment_ids.filtered(lambda p: p.compago_intent_id == 'pi_uuid_squat')
+        self.assertEqual(line.uuid, puuid, "the daemon's line carries the POS line's uuid")
+        try:
+            # Lists, as the POS's JSON arrives (Odoo rewrites the command in place).
+            self.sync18(order, [[0, 0, {'uuid': puuid, 'amount': 1, 'payment_method_id': self.cash.id,
+                                        'payment_date': fields.Datetime.now()}]], state='draft', amount_paid=1.0)
+        except (UserError, AccessError):
+            pass
+        line = self.env['pos.payment'].sudo().search([('compago_intent_id', '=', 'pi_uuid_squat')])
+        self.assertEqual((line.pos_order_id, line.payment_method_id, line.amount), (order, self.method, 100.0),
+                         "a cash line sent with the card line's uuid rewrote the charged card's line")
