@@ -27,7 +27,15 @@ import (
 // started; then a cashier opens the POS, presses Send on a Compago line,
 // the customer's card is charged on the terminal and the line turns paid.
 // Nothing is set behind Odoo's back.
+//
+// It takes about two minutes per version, so it runs only with
+// COMPAGO_POSUI_README=1 (not in CI, whose 30 minutes the cashier's
+// scenarios fill); TestReadmeNamesTheOdooSteps, in every run, keeps the
+// guides saying what it found an admin must do.
 func TestReadmeInstall(t *testing.T) {
+	if os.Getenv("COMPAGO_POSUI_README") == "" {
+		t.Skip("the README's Odoo step on a fresh Odoo runs with COMPAGO_POSUI_README=1 (about 4 minutes)")
+	}
 	for _, version := range []string{"18.0", "19.0"} {
 		t.Run(version, func(t *testing.T) { readmeInstall(t, version) })
 	}
