@@ -16,6 +16,10 @@
 // POS page's bundles so that they are built then: a page whose bundles are
 // built while it loads them often never starts on two loaded cores.
 //
+// TestReadmeInstall, the README's Odoo step followed on a never-opened
+// Odoo with the real binary (about 4 minutes), runs only with
+// COMPAGO_POSUI_README=1: CI's 30 minutes go to the cashier's scenarios.
+//
 // Screenshots: with COMPAGO_POSUI_SCREENSHOTS set to a directory (docs/ for
 // the cashier's guide), each step's PNG is written there as
 // <version>-<scenario>-<step>.png; otherwise they go to the test's
