@@ -29,6 +29,30 @@ var attacks = []struct {
 	{"attack_force_cancel_while_the_cancel_is_slow", func(s *shop) func(*testing.T) { return s.forceCancelWhileTheCancelIsSlow }},
 }
 
+// hold makes the page's requests matching pattern wait on the network at
+// stage (before Odoo sees them, or before the page gets Odoo's answer) and
+// returns them as they are held, for the test to let through
+// (fetch.ContinueRequest) in the order it chooses.
+func (p *pos) hold(pattern string, stage fetch.RequestStage) <-chan *fetch.EventRequestPaused {
+	p.t.Helper()
+	paused := make(chan *fetch.EventRequestPaused, 8)
+	if err := chromedp.Listen(p.ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			select {
+			case paused <- e:
+			default:
+			}
+		}
+	}); err != nil {
+		p.t.Fatalf("watch the page's requests: %v", err)
+	}
+	if _, err := chromedp.Call(p.ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
+		{URLPattern: pattern, RequestStage: stage}}}); err != nil {
+		p.t.Fatalf("hold the page's requests to %s: %v", pattern, err)
+	}
+	return paused
+}
+
 // orderState is the order's state in Odoo and its payment lines' count.
 func (s *shop) orderState(t *testing.T, ref string) (string, int) {
 	t.Helper()
@@ -142,21 +166,7 @@ func (s *shop) sendPressedTwice(t *testing.T) {
 	p.pay()
 	p.method("Compago")
 	before := len(s.w.Compago.Intents())
-	paused := make(chan *fetch.EventRequestPaused, 8)
-	if err := chromedp.Listen(p.ctx, func(ev any) {
-		if e, ok := ev.(*fetch.EventRequestPaused); ok {
-			select {
-			case paused <- e:
-			default:
-			}
-		}
-	}); err != nil {
-		t.Fatalf("watch the page's requests: %v", err)
-	}
-	if _, err := chromedp.Call(p.ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
-		{URLPattern: "*compago_send*", RequestStage: fetch.RequestStageResponse}}}); err != nil {
-		t.Fatalf("hold Odoo's answers to Send: %v", err)
-	}
+	paused := p.hold("*compago_send*", fetch.RequestStageResponse)
 	p.waitJS("Send can be pressed", `!!document.querySelector(".send_payment_request")`)
 	eval[bool](p, `(() => { const b = document.querySelector(".send_payment_request"); b.click(); b.click(); return true; })()`)
 	// Odoo's answers, held: the first one, and a second one if the second
@@ -267,21 +277,7 @@ func (s *shop) forceCancelWhileTheCancelIsSlow(t *testing.T) {
 	p.method("Compago")
 	p.send()
 	p.waitMessage("Waiting for the card")
-	paused := make(chan *fetch.EventRequestPaused, 8)
-	if err := chromedp.Listen(p.ctx, func(ev any) {
-		if e, ok := ev.(*fetch.EventRequestPaused); ok {
-			select {
-			case paused <- e:
-			default:
-			}
-		}
-	}); err != nil {
-		t.Fatalf("watch the page's requests: %v", err)
-	}
-	if _, err := chromedp.Call(p.ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
-		{URLPattern: "*compago_cancel*", RequestStage: fetch.RequestStageRequest}}}); err != nil {
-		t.Fatalf("hold the cancel: %v", err)
-	}
+	paused := p.hold("*compago_cancel*", fetch.RequestStageRequest)
 	var held *fetch.EventRequestPaused
 	release := func() {
 		if held == nil {
